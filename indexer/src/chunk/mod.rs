@@ -1,0 +1,346 @@
+//! Chunking: a file's text in, passages with line ranges and context out.
+//!
+//! Each chunker (code by syntax tree, Markdown by heading, plain text by paragraph)
+//! produces [`Segment`]s: line ranges labelled with a symbol path or a heading
+//! breadcrumb. This module merges tiny neighbours, splits long segments with
+//! text-splitter (every piece keeps its label), and renders the final [`Chunk`]s.
+//! Chunking never fails: trouble becomes a warning and a plainer chunking.
+
+mod code;
+mod markdown;
+mod text;
+
+use std::ops::Range;
+
+use text_splitter::{CodeSplitter, MarkdownSplitter, TextSplitter};
+
+use crate::lang::{Kind, Lang};
+
+/// A line longer than this marks a file as generated or minified: it is chunked
+/// as plain text instead of by syntax tree.
+pub const MAX_CODE_LINE_BYTES: usize = 4_000;
+
+/// Chunk size limits, in bytes of source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkOptions {
+    /// A segment longer than this is split into pieces.
+    pub max_bytes: usize,
+    /// Adjacent segments are merged while their combined size stays under this.
+    pub merge_bytes: usize,
+}
+
+impl Default for ChunkOptions {
+    fn default() -> Self {
+        ChunkOptions {
+            max_bytes: 1_800,
+            merge_bytes: 900,
+        }
+    }
+}
+
+/// One retrievable passage of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    pub lang: Lang,
+    pub kind: Kind,
+    /// Symbol path of a code chunk, e.g. `impl<S> Router<S> > fn nest`.
+    pub symbol: Option<String>,
+    /// Heading breadcrumb of a doc chunk, e.g. `Routing > Nesting`.
+    pub heading: Option<String>,
+    /// First line, 1-based.
+    pub start_line: u32,
+    /// Last line, 1-based, inclusive.
+    pub end_line: u32,
+    /// One-line context shown above the passage: `path · symbol (part 2/3)`.
+    pub header: String,
+    /// The passage: the file's text from `start_line` to `end_line`.
+    pub text: String,
+}
+
+/// The chunks of one file and what went wrong making them.
+#[derive(Debug, Default)]
+pub struct Chunked {
+    pub chunks: Vec<Chunk>,
+    pub warnings: Vec<String>,
+}
+
+/// Chunks one file. `path` is the root-relative path used in headers.
+pub fn chunk_file(path: &str, lang: Lang, text: &str, options: &ChunkOptions) -> Chunked {
+    let lines = LineIndex::new(text);
+    let mut warnings = Vec::new();
+    let segments = match lang {
+        Lang::Markdown => markdown::segments(&lines, 0..lines.len(), Kind::Doc, |l| l),
+        Lang::Text | Lang::Toml | Lang::Yaml | Lang::Json => text::segments(&lines, lang),
+        _ => match lines.longest_line() {
+            Some((line, len)) if len > MAX_CODE_LINE_BYTES => {
+                warnings.push(format!(
+                    "line {} is {len} bytes long (generated or minified?); indexed as plain text",
+                    line + 1
+                ));
+                text::segments(&lines, lang)
+            }
+            _ => code::segments(path, lang, &lines, options.max_bytes, &mut warnings),
+        },
+    };
+    let segments = merge(segments, &lines, options);
+    let mut chunks = Vec::with_capacity(segments.len());
+    for segment in &segments {
+        render(path, lang, &lines, segment, options, &mut chunks);
+    }
+    Chunked { chunks, warnings }
+}
+
+/// A labelled range of lines, before merging and splitting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Segment {
+    /// First line, 0-based.
+    pub start: usize,
+    /// Last line, 0-based, inclusive.
+    pub end: usize,
+    pub kind: Kind,
+    /// Symbol paths (` > `-joined) of the items in this segment.
+    pub symbols: Vec<String>,
+    /// Heading breadcrumb of the section this segment starts in.
+    pub heading: Option<String>,
+}
+
+impl Segment {
+    pub fn new(start: usize, end: usize, kind: Kind) -> Segment {
+        Segment {
+            start,
+            end: end.max(start),
+            kind,
+            symbols: Vec::new(),
+            heading: None,
+        }
+    }
+
+    pub fn with_symbol(mut self, symbol: String) -> Segment {
+        self.symbols.push(symbol);
+        self
+    }
+
+    pub fn with_heading(mut self, heading: Option<String>) -> Segment {
+        self.heading = heading;
+        self
+    }
+
+    /// The symbol label shown for this segment: `a > b` for one item, the common
+    /// parent and the leaves for several (`impl Client > fn get, fn post`).
+    fn symbol(&self) -> Option<String> {
+        match self.symbols.as_slice() {
+            [] => None,
+            [one] => Some(one.clone()),
+            many => {
+                let split: Vec<Vec<&str>> = many.iter().map(|s| s.split(" > ").collect()).collect();
+                let mut common = 0;
+                while split.iter().all(|p| p.len() > common + 1 && p[common] == split[0][common]) {
+                    common += 1;
+                }
+                let leaves: Vec<String> = split.iter().map(|p| p[common..].join(" > ")).collect();
+                let leaves = dedup_keep_order(leaves).join(", ");
+                if common == 0 {
+                    Some(leaves)
+                } else {
+                    Some(format!("{} > {leaves}", split[0][..common].join(" > ")))
+                }
+            }
+        }
+    }
+}
+
+fn dedup_keep_order(items: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
+/// Merges runs of small adjacent segments of the same kind up to `merge_bytes`.
+fn merge(segments: Vec<Segment>, lines: &LineIndex, options: &ChunkOptions) -> Vec<Segment> {
+    let mut out: Vec<Segment> = Vec::with_capacity(segments.len());
+    for segment in segments {
+        if let Some(last) = out.last_mut()
+            && last.kind == segment.kind
+            && lines.byte_len(last.start, segment.end.max(last.end)) <= options.merge_bytes
+        {
+            last.end = segment.end.max(last.end);
+            last.symbols.extend(segment.symbols);
+            if last.heading.is_none() {
+                last.heading = segment.heading;
+            }
+            continue;
+        }
+        out.push(segment);
+    }
+    out
+}
+
+/// Turns a segment into one chunk, or into several pieces when it is too long.
+fn render(
+    path: &str,
+    lang: Lang,
+    lines: &LineIndex,
+    segment: &Segment,
+    options: &ChunkOptions,
+    out: &mut Vec<Chunk>,
+) {
+    let range = lines.byte_range(segment.start, segment.end);
+    let text = &lines.text[range.clone()];
+    if text.trim().is_empty() {
+        return;
+    }
+    let symbol = segment.symbol();
+    let label = symbol.as_deref().or(segment.heading.as_deref());
+    let make = |start_line: usize, end_line: usize, text: &str, part: Option<(usize, usize)>| {
+        let mut header = String::from(path);
+        if let Some(label) = label {
+            header.push_str(" · ");
+            header.push_str(label);
+        }
+        if let Some((i, n)) = part {
+            header.push_str(&format!(" (part {i}/{n})"));
+        }
+        Chunk {
+            lang,
+            kind: segment.kind,
+            symbol: symbol.clone(),
+            heading: segment.heading.clone(),
+            start_line: start_line as u32 + 1,
+            end_line: end_line as u32 + 1,
+            header,
+            text: text.to_string(),
+        }
+    };
+    if text.len() <= options.max_bytes {
+        out.push(make(segment.start, segment.end, text, None));
+        return;
+    }
+    let pieces = split_long(lang, segment.kind, text, options.max_bytes);
+    let n = pieces.len();
+    for (i, piece) in pieces.into_iter().enumerate() {
+        let piece = lines.widen_to_lines(range.start + piece.start..range.start + piece.end);
+        let (start, end) = (lines.line_of(piece.start), lines.line_of(piece.end.saturating_sub(1)));
+        out.push(make(start, end, &lines.text[piece], Some((i + 1, n))));
+    }
+}
+
+/// Splits `text` into byte ranges of at most about `max_bytes` with text-splitter,
+/// by syntax tree for code, by Markdown structure for docs, by prose otherwise.
+fn split_long(lang: Lang, kind: Kind, text: &str, max_bytes: usize) -> Vec<Range<usize>> {
+    fn ranges<'t>(it: impl Iterator<Item = (usize, &'t str)>) -> Vec<Range<usize>> {
+        it.map(|(start, piece)| start..start + piece.len()).collect()
+    }
+    let grammar = (kind == Kind::Code).then(|| code::grammar(lang)).flatten();
+    let pieces = match (grammar, lang) {
+        (Some(language), _) if text.len() <= code::MAX_SPLIT_BYTES => {
+            match CodeSplitter::new(language, max_bytes) {
+                Ok(splitter) => ranges(splitter.chunk_indices(text)),
+                Err(_) => ranges(TextSplitter::new(max_bytes).chunk_indices(text)),
+            }
+        }
+        (_, Lang::Markdown) | (_, Lang::Rust) if kind == Kind::Doc => {
+            ranges(MarkdownSplitter::new(max_bytes).chunk_indices(text))
+        }
+        _ => ranges(TextSplitter::new(max_bytes).chunk_indices(text)),
+    };
+    if pieces.is_empty() {
+        vec![0..text.len()]
+    } else {
+        pieces
+    }
+}
+
+/// Byte offsets of the lines of a text.
+pub(crate) struct LineIndex<'t> {
+    pub text: &'t str,
+    /// Byte offset of the start of each line.
+    starts: Vec<usize>,
+}
+
+impl<'t> LineIndex<'t> {
+    pub fn new(text: &'t str) -> LineIndex<'t> {
+        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
+        starts.push(0);
+        starts.extend(memchr_newlines(text).map(|i| i + 1).filter(|&i| i < text.len()));
+        if text.is_empty() {
+            starts.clear();
+        }
+        LineIndex { text, starts }
+    }
+
+    /// Number of lines.
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// The text of line `i` (0-based) without its line break.
+    pub fn line(&self, i: usize) -> &'t str {
+        let range = self.byte_range(i, i);
+        &self.text[range]
+    }
+
+    /// Bytes of lines `start..=end`, without the final line break.
+    pub fn byte_range(&self, start: usize, end: usize) -> Range<usize> {
+        if self.starts.is_empty() {
+            return 0..0;
+        }
+        let end = end.min(self.starts.len() - 1);
+        let from = self.starts[start.min(end)];
+        let to = self.starts.get(end + 1).copied().unwrap_or(self.text.len());
+        let bytes = self.text.as_bytes();
+        let mut to = to;
+        while to > from && matches!(bytes[to - 1], b'\n' | b'\r') {
+            to -= 1;
+        }
+        from..to
+    }
+
+    pub fn byte_len(&self, start: usize, end: usize) -> usize {
+        self.byte_range(start, end).len()
+    }
+
+    /// The 0-based line holding byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset).saturating_sub(1)
+    }
+
+    /// The longest line: its index and length in bytes.
+    pub fn longest_line(&self) -> Option<(usize, usize)> {
+        (0..self.len())
+            .map(|i| (i, self.byte_len(i, i)))
+            .max_by_key(|&(_, len)| len)
+    }
+
+    /// Extends a byte range to whole lines when only whitespace lies between it
+    /// and the line edges, so split pieces keep their indentation.
+    fn widen_to_lines(&self, range: Range<usize>) -> Range<usize> {
+        let line = self.line_of(range.start);
+        let line_start = self.starts.get(line).copied().unwrap_or(0);
+        let start = if self.text[line_start..range.start].trim().is_empty() {
+            line_start
+        } else {
+            range.start
+        };
+        let last = self.line_of(range.end.saturating_sub(1).max(range.start));
+        let line_end = self.byte_range(last, last).end;
+        let end = if range.end <= line_end && self.text[range.end..line_end].trim().is_empty() {
+            line_end
+        } else {
+            range.end
+        };
+        start..end
+    }
+}
+
+fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
+    text.bytes()
+        .enumerate()
+        .filter_map(|(i, b)| (b == b'\n').then_some(i))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,275 @@
+//! Command-line glue: argument parsing, progress bars and printing. The work is
+//! done by `docent_indexer` and the library modules.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use docent::eval::{self, Scores};
+use docent::retrieval::{Hit, Retriever};
+use docent_indexer::indexing::{IndexOptions, Progress, Report};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+/// Docent answers your customers' questions from your docs and code.
+#[derive(Debug, Parser)]
+#[command(name = "docent", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Index docs and code into a new generation of the index.
+    Index(IndexArgs),
+    /// Search the index and print the best passages.
+    Search(SearchArgs),
+    /// Score retrieval on a JSONL question set (hit@1, hit@5, MRR@10).
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+struct IndexLocation {
+    /// Index directory.
+    #[arg(long, value_name = "DIR", default_value = ".docent/index", env = "DOCENT_INDEX")]
+    index: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct IndexArgs {
+    /// Source roots (directories or files) to index.
+    #[arg(required = true, value_name = "ROOT")]
+    roots: Vec<PathBuf>,
+    #[command(flatten)]
+    location: IndexLocation,
+    /// Release label recorded with this generation (default: the previous label, or "dev").
+    #[arg(long, value_name = "LABEL")]
+    release: Option<String>,
+    /// Skip files larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
+    max_file_bytes: u64,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    threads: usize,
+    /// Print the run's report as JSON instead of a summary.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct SearchArgs {
+    #[command(flatten)]
+    location: IndexLocation,
+    /// Number of passages to print.
+    #[arg(long, short = 'n', default_value_t = 5)]
+    limit: usize,
+    /// Print `{"hits":[...]}` JSON.
+    #[arg(long)]
+    json: bool,
+    /// The question or keywords.
+    #[arg(required = true, value_name = "QUERY")]
+    query: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct EvalArgs {
+    #[command(flatten)]
+    location: IndexLocation,
+    /// JSONL file of `{"q": "...", "gold": ["path", ...]}` lines.
+    #[arg(long, value_name = "FILE")]
+    questions: PathBuf,
+    /// Print scores and per-question outcomes as JSON.
+    #[arg(long)]
+    json: bool,
+    /// List every question with its rank, not only the misses.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DOCENT_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Command::Index(args) => index(args),
+        Command::Search(args) => search(args),
+        Command::Eval(args) => run_eval(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// An indicatif bar over bytes read, drawn only on a terminal.
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn start(&self, _files: u64, bytes: u64) {
+        self.0.set_length(bytes);
+    }
+    fn advance(&self, bytes: u64) {
+        self.0.inc(bytes);
+    }
+    fn finish(&self) {
+        self.0.set_message("committing");
+    }
+}
+
+fn index(args: IndexArgs) -> Result<()> {
+    let options = IndexOptions {
+        release: args.release,
+        max_file_bytes: args.max_file_bytes,
+        threads: args.threads,
+        ..IndexOptions::default()
+    };
+    let target = if std::io::stderr().is_terminal() && !args.json {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(0), target);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}) {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let report = docent_indexer::index(&args.location.index, &args.roots, &options, &Bar(bar.clone()))
+        .with_context(|| format!("indexing into {}", args.location.index.display()))?;
+    bar.finish_and_clear();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&args.location.index, &report);
+    }
+    Ok(())
+}
+
+fn print_report(dir: &std::path::Path, r: &Report) {
+    let mut out = std::io::stdout().lock();
+    let _ = (|| -> std::io::Result<()> {
+        if r.up_to_date {
+            writeln!(
+                out,
+                "up to date: generation {} (release {}) in {} already matches the sources",
+                r.generation,
+                r.release,
+                dir.display()
+            )?;
+        } else {
+            writeln!(
+                out,
+                "published generation {} (release {}) in {}",
+                r.generation,
+                r.release,
+                dir.display()
+            )?;
+        }
+        writeln!(
+            out,
+            "  files     {} in index: {} parsed, {} unchanged, {} removed",
+            r.files, r.files_parsed, r.files_unchanged, r.files_removed
+        )?;
+        writeln!(out, "  chunks    {} in index, {} written", r.chunks, r.chunks_written)?;
+        writeln!(
+            out,
+            "  bytes     {:.1} MB parsed in {:.2} s ({:.1} MB/s)",
+            r.bytes_parsed as f64 / 1e6,
+            r.seconds,
+            r.mb_per_second()
+        )?;
+        if !r.skips.is_empty() {
+            let skips: Vec<String> = r.skips.iter().map(|(k, n)| format!("{}: {n}", k.as_str())).collect();
+            writeln!(out, "  skipped   {}", skips.join(", "))?;
+        }
+        writeln!(out, "  warnings  {}", r.warnings.len())?;
+        const SHOWN: usize = 20;
+        for w in r.warnings.iter().take(SHOWN) {
+            writeln!(out, "    {}: {}", w.path, w.message)?;
+        }
+        if r.warnings.len() > SHOWN {
+            writeln!(out, "    ... and {} more (--json lists all)", r.warnings.len() - SHOWN)?;
+        }
+        Ok(())
+    })();
+}
+
+#[derive(Serialize)]
+struct SearchOutput<'a> {
+    hits: &'a [Hit],
+}
+
+fn search(args: SearchArgs) -> Result<()> {
+    let retriever = Retriever::open(&args.location.index)?;
+    let query = args.query.join(" ");
+    let hits = retriever.search(&query, args.limit)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&SearchOutput { hits: &hits })?);
+        return Ok(());
+    }
+    if hits.is_empty() {
+        println!("no passages match {query:?}");
+    }
+    for (i, hit) in hits.iter().enumerate() {
+        println!(
+            "[{}] {}:{}-{}  {}  (score {:.2}, {} {})",
+            i + 1,
+            hit.path,
+            hit.start_line,
+            hit.end_line,
+            hit.symbol.as_deref().or(hit.heading.as_deref()).unwrap_or(""),
+            hit.score,
+            hit.kind,
+            hit.lang
+        );
+        for line in hit.text.lines().take(6) {
+            println!("    {line}");
+        }
+        if hit.text.lines().count() > 6 {
+            println!("    ...");
+        }
+    }
+    Ok(())
+}
+
+fn run_eval(args: EvalArgs) -> Result<()> {
+    let retriever = Retriever::open(&args.location.index)?;
+    let questions = eval::load_questions(&args.questions)?;
+    let scores = eval::evaluate(&retriever, &questions)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&scores)?);
+        return Ok(());
+    }
+    print_scores(&scores, args.verbose);
+    Ok(())
+}
+
+fn print_scores(scores: &Scores, verbose: bool) {
+    for o in &scores.outcomes {
+        if o.rank.is_some_and(|r| r <= 5) && !verbose {
+            continue;
+        }
+        let rank = o.rank.map_or("miss".to_string(), |r| format!("#{r}"));
+        println!("{rank:>5}  {}", o.q);
+        if o.rank.is_none_or(|r| r > 5) {
+            println!("       gold: {}", o.gold.join(", "));
+            println!("       top5: {}", o.top.join(", "));
+        }
+    }
+    println!(
+        "questions {}  hit@1 {:.3}  hit@5 {:.3}  MRR@10 {:.3}",
+        scores.questions, scores.hit_at_1, scores.hit_at_5, scores.mrr_at_10
+    );
+}

@@ -1,0 +1,125 @@
+//! Retrieval evaluation: hit@1, hit@5 and MRR@10 over a JSONL question set.
+//!
+//! Each line is `{"q": "...", "gold": ["relative/path", ...]}`; a question is hit
+//! at rank r when any gold path is the path of the r-th passage returned.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::retrieval::{RetrievalError, Retriever};
+
+/// One question of a set.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Question {
+    pub q: String,
+    pub gold: Vec<String>,
+}
+
+/// Errors reading a question set.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {message}")]
+    BadLine {
+        path: String,
+        line: usize,
+        message: String,
+    },
+    #[error("{0}: no questions")]
+    Empty(String),
+    #[error(transparent)]
+    Retrieval(#[from] RetrievalError),
+}
+
+/// Reads a JSONL question set; blank lines and `//` comments are allowed.
+pub fn load_questions(path: &Path) -> Result<Vec<Question>, EvalError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| EvalError::Io {
+        path: shown.clone(),
+        source,
+    })?;
+    let mut questions = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with("//") {
+            continue;
+        }
+        let question: Question = serde_json::from_str(line).map_err(|e| EvalError::BadLine {
+            path: shown.clone(),
+            line: i + 1,
+            message: e.to_string(),
+        })?;
+        if question.q.trim().is_empty() || question.gold.is_empty() {
+            return Err(EvalError::BadLine {
+                path: shown.clone(),
+                line: i + 1,
+                message: "needs a non-empty \"q\" and at least one \"gold\" path".to_string(),
+            });
+        }
+        questions.push(question);
+    }
+    if questions.is_empty() {
+        return Err(EvalError::Empty(shown));
+    }
+    Ok(questions)
+}
+
+/// The outcome for one question.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub q: String,
+    pub gold: Vec<String>,
+    /// 1-based rank of the first gold passage within the top 10.
+    pub rank: Option<usize>,
+    /// Paths of the top 5 passages.
+    pub top: Vec<String>,
+}
+
+/// Aggregate scores of a question set.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scores {
+    pub questions: usize,
+    pub hit_at_1: f64,
+    pub hit_at_5: f64,
+    pub mrr_at_10: f64,
+    pub outcomes: Vec<Outcome>,
+}
+
+/// Evaluates `retriever` on `questions`.
+pub fn evaluate(retriever: &Retriever, questions: &[Question]) -> Result<Scores, EvalError> {
+    let mut outcomes = Vec::with_capacity(questions.len());
+    for question in questions {
+        let hits = retriever.search(&question.q, 10)?;
+        let rank = hits
+            .iter()
+            .position(|h| question.gold.iter().any(|g| gold_matches(g, &h.root, &h.path)))
+            .map(|i| i + 1);
+        outcomes.push(Outcome {
+            q: question.q.clone(),
+            gold: question.gold.clone(),
+            rank,
+            top: hits.iter().take(5).map(|h| h.path.clone()).collect(),
+        });
+    }
+    let n = outcomes.len().max(1) as f64;
+    let count = |k: usize| outcomes.iter().filter(|o| o.rank.is_some_and(|r| r <= k)).count() as f64 / n;
+    let mrr = outcomes.iter().filter_map(|o| o.rank).map(|r| 1.0 / r as f64).sum::<f64>() / n;
+    Ok(Scores {
+        questions: outcomes.len(),
+        hit_at_1: count(1),
+        hit_at_5: count(5),
+        mrr_at_10: mrr,
+        outcomes,
+    })
+}
+
+/// A gold path matches a passage's path, or its `root/path`.
+fn gold_matches(gold: &str, root: &str, path: &str) -> bool {
+    let gold = gold.trim_start_matches("./");
+    gold == path || gold.strip_prefix(root).and_then(|g| g.strip_prefix('/')) == Some(path)
+}

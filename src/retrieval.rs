@@ -1,0 +1,268 @@
+//! Retrieval: a customer's question in, ranked passages out.
+//!
+//! The question is cut to its content words (question words and filler dropped),
+//! analysed like the indexed fields, and run as a BM25 disjunction over the chunk
+//! body, its symbol names, its heading breadcrumb and its path, each with a boost.
+//! Results are diversified so one file cannot fill the whole list.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use docent_indexer::schema::Fields;
+use docent_indexer::store::{GenerationMeta, IndexDir};
+use docent_indexer::tokenizer::{self, code_analyzer, stem_analyzer};
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, Term, Value};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument};
+
+/// Errors of the retrieval path.
+#[derive(Debug, thiserror::Error)]
+pub enum RetrievalError {
+    #[error(transparent)]
+    Index(#[from] docent_indexer::Error),
+    #[error("search failed: {0}")]
+    Search(#[from] tantivy::TantivyError),
+    #[error("the query has no searchable words")]
+    EmptyQuery,
+}
+
+/// One retrieved passage, as the CLI's `--json` and the HTTP API print it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    pub path: String,
+    pub start_line: u32,
+    pub end_line: u32,
+    pub kind: String,
+    pub lang: String,
+    pub symbol: Option<String>,
+    pub heading: Option<String>,
+    pub release: String,
+    pub score: f32,
+    pub text: String,
+    /// Source root label; not part of the JSON contract.
+    #[serde(skip)]
+    pub root: String,
+    /// One-line context header; not part of the JSON contract.
+    #[serde(skip)]
+    pub header: String,
+    /// Stable chunk id; not part of the JSON contract.
+    #[serde(skip)]
+    pub id: String,
+}
+
+/// How results are ranked; the defaults are what `docent search` uses.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ranking {
+    pub body: f32,
+    pub symbol: f32,
+    pub heading: f32,
+    pub path: f32,
+    /// At most this many passages of one file in a result list.
+    pub per_file: usize,
+}
+
+impl Default for Ranking {
+    fn default() -> Self {
+        Ranking {
+            body: 1.0,
+            symbol: 1.5,
+            heading: 1.5,
+            path: 1.0,
+            per_file: 2,
+        }
+    }
+}
+
+/// Words that carry no topic in a support question.
+const STOPWORDS: &[&str] = &[
+    "a", "about", "after", "all", "also", "am", "an", "and", "any", "anyone", "are", "as", "at",
+    "be", "been", "before", "being", "but", "by", "can", "could", "did", "do", "does", "doing",
+    "done", "else", "even", "ever", "for", "from", "get", "gets", "getting", "got", "had", "has",
+    "have", "having", "hello", "help", "hi", "how", "i", "if", "im", "in", "into", "is",
+    "it", "its", "just", "know", "like", "me", "might", "my", "need", "needs", "of", "on", "one",
+    "or", "our", "please", "possible", "should", "so", "some", "someone", "something", "tell",
+    "than", "thanks", "that", "the", "their", "them", "then", "there", "these", "they", "this",
+    "those", "to", "trying", "try", "us", "use", "using", "want", "was", "way", "we", "were",
+    "what", "whats", "when", "where", "which", "while", "who", "why", "will", "with", "would",
+    "you", "your",
+];
+
+fn is_stopword(word: &str) -> bool {
+    STOPWORDS.binary_search(&word).is_ok()
+}
+
+/// Cuts a question to its content words; keeps everything if nothing would remain.
+pub fn content_words(query: &str) -> String {
+    let words: Vec<&str> = query
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '\''))
+        .map(|w| w.trim_matches('\''))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let kept: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| !is_stopword(&w.to_lowercase().replace('\'', "")))
+        .collect();
+    if kept.is_empty() { words.join(" ") } else { kept.join(" ") }
+}
+
+/// A searcher over the served generation of an index directory.
+pub struct Retriever {
+    reader: IndexReader,
+    fields: Fields,
+    meta: GenerationMeta,
+    ranking: Ranking,
+    code: TextAnalyzer,
+    stem: TextAnalyzer,
+}
+
+impl Retriever {
+    /// Opens the served generation of `dir`; refuses another schema version.
+    pub fn open(dir: &Path) -> Result<Retriever, RetrievalError> {
+        let open = IndexDir::new(dir).open_current()?;
+        Self::from_index(open.index, open.fields, open.generation.meta)
+    }
+
+    fn from_index(index: Index, fields: Fields, meta: GenerationMeta) -> Result<Retriever, RetrievalError> {
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Retriever {
+            reader,
+            fields,
+            meta,
+            ranking: Ranking::default(),
+            code: code_analyzer(),
+            stem: stem_analyzer(),
+        })
+    }
+
+    /// Replaces the ranking parameters (experiments and benchmarks).
+    pub fn with_ranking(mut self, ranking: Ranking) -> Retriever {
+        self.ranking = ranking;
+        self
+    }
+
+    /// Metadata of the generation being searched.
+    pub fn generation(&self) -> &GenerationMeta {
+        &self.meta
+    }
+
+    /// Number of chunks in the generation.
+    pub fn chunk_count(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Builds the query for a question.
+    pub fn query(&self, question: &str) -> Result<BooleanQuery, RetrievalError> {
+        let words = content_words(question);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let ranking = self.ranking;
+        let mut code = self.code.clone();
+        let mut stem = self.stem.clone();
+        let code_terms = dedup(tokenizer::tokens(&mut code, &words));
+        let stem_terms = dedup(tokenizer::tokens(&mut stem, &words));
+        let mut add = |field: Field, terms: &[String], boost: f32| {
+            if boost <= 0.0 {
+                return;
+            }
+            for term in terms {
+                let query = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost))));
+            }
+        };
+        add(self.fields.body, &stem_terms, ranking.body);
+        add(self.fields.heading, &stem_terms, ranking.heading);
+        add(self.fields.symbol_terms, &code_terms, ranking.symbol);
+        add(self.fields.path_terms, &code_terms, ranking.path);
+        if clauses.is_empty() {
+            return Err(RetrievalError::EmptyQuery);
+        }
+        Ok(BooleanQuery::new(clauses))
+    }
+
+    /// The `limit` best passages for a question.
+    pub fn search(&self, question: &str, limit: usize) -> Result<Vec<Hit>, RetrievalError> {
+        let limit = limit.max(1);
+        let query = self.query(question)?;
+        let searcher = self.reader.searcher();
+        let per_file = self.ranking.per_file.max(1);
+        let fetch = (limit * 4).max(20);
+        let top = searcher.search(&query, &TopDocs::with_limit(fetch).order_by_score())?;
+        let mut per_path: HashMap<(String, String), usize> = HashMap::new();
+        let mut hits = Vec::with_capacity(limit);
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let hit = self.hit(&doc, score);
+            let seen = per_path.entry((hit.root.clone(), hit.path.clone())).or_default();
+            if *seen >= per_file {
+                continue;
+            }
+            *seen += 1;
+            hits.push(hit);
+            if hits.len() == limit {
+                break;
+            }
+        }
+        Ok(hits)
+    }
+
+    fn hit(&self, doc: &TantivyDocument, score: f32) -> Hit {
+        let f = &self.fields;
+        let text = |field: Field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let opt = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
+        let line = |field: Field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+        Hit {
+            path: text(f.path),
+            start_line: line(f.start_line),
+            end_line: line(f.end_line),
+            kind: text(f.kind),
+            lang: text(f.lang),
+            symbol: opt(f.symbol),
+            heading: opt(f.heading),
+            release: self.meta.release.clone(),
+            score,
+            text: text(f.body),
+            root: text(f.root),
+            header: text(f.header),
+            id: text(f.id),
+        }
+    }
+}
+
+fn dedup(mut terms: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    terms.retain(|t| seen.insert(t.clone()));
+    terms
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stopwords_are_sorted_for_binary_search() {
+        let mut sorted = STOPWORDS.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, STOPWORDS);
+    }
+
+    #[test]
+    fn content_words_drop_question_filler() {
+        assert_eq!(
+            content_words("Why do my webhook signatures not verify?"),
+            "webhook signatures not verify"
+        );
+        assert_eq!(content_words("how do I"), "how do I");
+        assert_eq!(content_words("What's Router::nest_service for?"), "Router nest_service");
+    }
+}
