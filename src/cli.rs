@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use docent::eval::{self, Scores};
-use docent::retrieval::{Hit, Retriever};
+use docent::retrieval::{Hit, Ranking, Retriever};
 use docent_indexer::indexing::{IndexOptions, Progress, Report};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -29,6 +29,17 @@ enum Command {
     Search(SearchArgs),
     /// Score retrieval on a JSONL question set (hit@1, hit@5, MRR@10).
     Eval(EvalArgs),
+    /// Print the chunks one file yields, with their line ranges and labels.
+    Chunks(ChunksArgs),
+}
+
+#[derive(Debug, Args)]
+struct ChunksArgs {
+    /// The file to chunk.
+    file: PathBuf,
+    /// Print chunk texts too.
+    #[arg(long)]
+    text: bool,
 }
 
 #[derive(Debug, Args)]
@@ -87,6 +98,9 @@ struct EvalArgs {
     /// List every question with its rank, not only the misses.
     #[arg(long, short)]
     verbose: bool,
+    /// Override a ranking parameter for an experiment (`--set body=1.5`; repeatable).
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    set: Vec<String>,
 }
 
 pub fn main() -> ExitCode {
@@ -102,6 +116,7 @@ pub fn main() -> ExitCode {
         Command::Index(args) => index(args),
         Command::Search(args) => search(args),
         Command::Eval(args) => run_eval(args),
+        Command::Chunks(args) => chunks(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -245,7 +260,14 @@ fn search(args: SearchArgs) -> Result<()> {
 }
 
 fn run_eval(args: EvalArgs) -> Result<()> {
-    let retriever = Retriever::open(&args.location.index)?;
+    let mut ranking = Ranking::default();
+    for setting in &args.set {
+        let (name, value) = setting
+            .split_once('=')
+            .with_context(|| format!("--set {setting}: expected NAME=VALUE"))?;
+        ranking.set(name, value).map_err(anyhow::Error::msg)?;
+    }
+    let retriever = Retriever::open(&args.location.index)?.with_ranking(ranking);
     let questions = eval::load_questions(&args.questions)?;
     let scores = eval::evaluate(&retriever, &questions)?;
     if args.json {
@@ -272,4 +294,30 @@ fn print_scores(scores: &Scores, verbose: bool) {
         "questions {}  hit@1 {:.3}  hit@5 {:.3}  MRR@10 {:.3}",
         scores.questions, scores.hit_at_1, scores.hit_at_5, scores.mrr_at_10
     );
+}
+
+fn chunks(args: ChunksArgs) -> Result<()> {
+    let lang = docent_indexer::Lang::detect(&args.file)
+        .with_context(|| format!("{}: not a file type Docent indexes", args.file.display()))?;
+    let bytes = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let shown = args.file.display().to_string();
+    let chunked = docent_indexer::chunk_file(&shown, lang, &text, &Default::default());
+    for w in &chunked.warnings {
+        eprintln!("warning: {w}");
+    }
+    for c in &chunked.chunks {
+        println!(
+            "{:>5}-{:<5} {:<6} {:>6}B  {}",
+            c.start_line,
+            c.end_line,
+            c.kind.as_str(),
+            c.text.len(),
+            c.symbol.as_deref().or(c.heading.as_deref()).unwrap_or("-")
+        );
+        if args.text {
+            println!("{}\n", c.text);
+        }
+    }
+    Ok(())
 }

@@ -7,16 +7,19 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
-use docent_indexer::schema::Fields;
+use docent_indexer::prior;
+use docent_indexer::schema::{self, Fields};
 use docent_indexer::store::{GenerationMeta, IndexDir};
 use docent_indexer::tokenizer::{self, code_analyzer, stem_analyzer};
 use serde::Serialize;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Term, Value};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument};
+use tantivy::columnar::ColumnValues;
+use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument};
 
 /// Errors of the retrieval path.
 #[derive(Debug, thiserror::Error)]
@@ -57,21 +60,62 @@ pub struct Hit {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Ranking {
     pub body: f32,
+    /// Comments, docstrings and doc text.
+    pub prose: f32,
     pub symbol: f32,
     pub heading: f32,
     pub path: f32,
     /// At most this many passages of one file in a result list.
     pub per_file: usize,
+    /// Weight of joined adjacent words (`fast fields` -> `fastfields`, `fast_fields`).
+    pub compound: f32,
+    /// How strongly a chunk's prior (tests down, examples and docs up) applies: 0 ignores it.
+    pub prior: f32,
+    /// BM25 candidates re-ranked with priors.
+    pub depth: usize,
+    /// Share of the scores of a chunk's file-mates (among the candidates) added to its own.
+    pub file: f32,
+    /// Share of a term's other field matches added to its best one (1: plain sum).
+    pub tie: f32,
+}
+
+impl Ranking {
+    /// Sets a parameter by name (`body=1.5`); for experiments from the CLI.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
+        let float = || value.parse::<f32>().map_err(|e| format!("{name}={value}: {e}"));
+        let int = || value.parse::<usize>().map_err(|e| format!("{name}={value}: {e}"));
+        match name {
+            "body" => self.body = float()?,
+            "prose" => self.prose = float()?,
+            "symbol" => self.symbol = float()?,
+            "heading" => self.heading = float()?,
+            "path" => self.path = float()?,
+            "compound" => self.compound = float()?,
+            "prior" => self.prior = float()?,
+            "per_file" => self.per_file = int()?,
+            "depth" => self.depth = int()?,
+            "tie" => self.tie = float()?,
+            "file" => self.file = float()?,
+            _ => return Err(format!("unknown ranking parameter {name:?}")),
+        }
+        Ok(())
+    }
 }
 
 impl Default for Ranking {
     fn default() -> Self {
         Ranking {
             body: 1.0,
+            prose: 1.5,
             symbol: 1.5,
             heading: 1.5,
             path: 1.0,
             per_file: 2,
+            compound: 1.0,
+            prior: 1.0,
+            depth: 100,
+            tie: 0.2,
+            file: 0.0,
         }
     }
 }
@@ -81,13 +125,13 @@ const STOPWORDS: &[&str] = &[
     "a", "about", "after", "all", "also", "am", "an", "and", "any", "anyone", "are", "as", "at",
     "be", "been", "before", "being", "but", "by", "can", "could", "did", "do", "does", "doing",
     "done", "else", "even", "ever", "for", "from", "get", "gets", "getting", "got", "had", "has",
-    "have", "having", "hello", "help", "hi", "how", "i", "if", "im", "in", "into", "is",
-    "it", "its", "just", "know", "like", "me", "might", "my", "need", "needs", "of", "on", "one",
-    "or", "our", "please", "possible", "should", "so", "some", "someone", "something", "tell",
-    "than", "thanks", "that", "the", "their", "them", "then", "there", "these", "they", "this",
-    "those", "to", "trying", "try", "us", "use", "using", "want", "was", "way", "we", "were",
-    "what", "whats", "when", "where", "which", "while", "who", "why", "will", "with", "would",
-    "you", "your",
+    "have", "having", "hello", "help", "hi", "how", "i", "if", "im", "in", "into", "is", "it",
+    "its", "just", "know", "like", "me", "might", "my", "need", "needs", "of", "on", "one", "or",
+    "our", "please", "possible", "should", "so", "some", "someone", "something", "tell", "than",
+    "thanks", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those",
+    "to", "try", "trying", "us", "use", "using", "want", "was", "way", "we", "were", "what",
+    "whats", "when", "where", "which", "while", "who", "why", "will", "with", "would", "you",
+    "your",
 ];
 
 fn is_stopword(word: &str) -> bool {
@@ -157,28 +201,51 @@ impl Retriever {
         self.reader.searcher().num_docs()
     }
 
-    /// Builds the query for a question.
+    /// Builds the query for a question: one clause per query term, each the best
+    /// of its matches in body, heading, symbol names and path (plus `tie` times
+    /// the others), so a term counts once however many fields it hits.
     pub fn query(&self, question: &str) -> Result<BooleanQuery, RetrievalError> {
         let words = content_words(question);
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let ranking = self.ranking;
         let mut code = self.code.clone();
         let mut stem = self.stem.clone();
-        let code_terms = dedup(tokenizer::tokens(&mut code, &words));
-        let stem_terms = dedup(tokenizer::tokens(&mut stem, &words));
-        let mut add = |field: Field, terms: &[String], boost: f32| {
-            if boost <= 0.0 {
-                return;
+        let mut units: Vec<(String, f32)> = dedup(tokenizer::tokens(&mut code, &words))
+            .into_iter()
+            .map(|t| (t, 1.0))
+            .collect();
+        if ranking.compound > 0.0 {
+            for compound in compounds(&words) {
+                if let Some(token) = tokenizer::tokens(&mut code, &compound).into_iter().next()
+                    && !units.iter().any(|(u, _)| *u == token)
+                {
+                    units.push((token, ranking.compound));
+                }
             }
-            for term in terms {
-                let query = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost))));
-            }
+        }
+        let term = |field: Field, text: &str, boost: f32| -> Box<dyn Query> {
+            let query = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
+            Box::new(BoostQuery::new(Box::new(query), boost))
         };
-        add(self.fields.body, &stem_terms, ranking.body);
-        add(self.fields.heading, &stem_terms, ranking.heading);
-        add(self.fields.symbol_terms, &code_terms, ranking.symbol);
-        add(self.fields.path_terms, &code_terms, ranking.path);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(units.len());
+        for (unit, weight) in &units {
+            let stemmed = tokenizer::tokens(&mut stem, unit).into_iter().next().unwrap_or_else(|| unit.clone());
+            let mut disjuncts: Vec<Box<dyn Query>> = Vec::with_capacity(4);
+            for (field, text, boost) in [
+                (self.fields.body, &stemmed, ranking.body),
+                (self.fields.prose, &stemmed, ranking.prose),
+                (self.fields.heading, &stemmed, ranking.heading),
+                (self.fields.symbol_terms, &stemmed, ranking.symbol),
+                (self.fields.path_terms, &stemmed, ranking.path),
+            ] {
+                if boost > 0.0 {
+                    disjuncts.push(term(field, text, boost * weight));
+                }
+            }
+            if !disjuncts.is_empty() {
+                let unit_query = DisjunctionMaxQuery::with_tie_breaker(disjuncts, ranking.tie);
+                clauses.push((Occur::Should, Box::new(unit_query)));
+            }
+        }
         if clauses.is_empty() {
             return Err(RetrievalError::EmptyQuery);
         }
@@ -191,8 +258,9 @@ impl Retriever {
         let query = self.query(question)?;
         let searcher = self.reader.searcher();
         let per_file = self.ranking.per_file.max(1);
-        let fetch = (limit * 4).max(20);
-        let top = searcher.search(&query, &TopDocs::with_limit(fetch).order_by_score())?;
+        let depth = self.ranking.depth.max(limit * 4).max(20);
+        let top = searcher.search(&query, &TopDocs::with_limit(depth).order_by_score())?;
+        let top = self.rerank(&searcher, top)?;
         let mut per_path: HashMap<(String, String), usize> = HashMap::new();
         let mut hits = Vec::with_capacity(limit);
         for (score, address) in top {
@@ -209,6 +277,47 @@ impl Retriever {
             }
         }
         Ok(hits)
+    }
+
+    /// Re-scores BM25 candidates: each is multiplied by its prior, then gains
+    /// `file` times the scores of the other candidates from its file, so files
+    /// that match the question in several places rise.
+    fn rerank(
+        &self,
+        searcher: &Searcher,
+        top: Vec<(f32, DocAddress)>,
+    ) -> Result<Vec<(f32, DocAddress)>, RetrievalError> {
+        let ranking = self.ranking;
+        let mut columns: HashMap<u32, [Arc<dyn ColumnValues<u64>>; 2]> = HashMap::new();
+        let mut scored: Vec<(f32, DocAddress, u64)> = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let [prior_column, file_column] = match columns.get(&address.segment_ord) {
+                Some(c) => c.clone(),
+                None => {
+                    let fast = searcher.segment_reader(address.segment_ord).fast_fields();
+                    let c = [
+                        fast.u64(schema::PRIOR_FIELD)?.first_or_default_col(prior::NEUTRAL),
+                        fast.u64(schema::FILE_HASH_FIELD)?.first_or_default_col(0),
+                    ];
+                    columns.insert(address.segment_ord, c.clone());
+                    c
+                }
+            };
+            let prior = prior_column.get_val(address.doc_id) as f32 / 100.0;
+            let file = file_column.get_val(address.doc_id);
+            scored.push((score * prior.powf(ranking.prior), address, file));
+        }
+        if ranking.file > 0.0 {
+            let mut totals: HashMap<u64, f32> = HashMap::new();
+            for (score, _, file) in &scored {
+                *totals.entry(*file).or_default() += *score;
+            }
+            for (score, _, file) in &mut scored {
+                *score += ranking.file * (totals[file] - *score);
+            }
+        }
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        Ok(scored.into_iter().map(|(s, a, _)| (s, a)).collect())
     }
 
     fn hit(&self, doc: &TantivyDocument, score: f32) -> Hit {
@@ -237,6 +346,22 @@ impl Retriever {
             id: text(f.id),
         }
     }
+}
+
+/// Adjacent content words joined, as identifiers spell them: `fast fields` ->
+/// `fastfields` and `fast_fields`.
+fn compounds(words: &str) -> Vec<String> {
+    let words: Vec<String> = words
+        .split_whitespace()
+        .filter(|w| w.chars().all(char::is_alphabetic))
+        .map(str::to_lowercase)
+        .collect();
+    let mut out = Vec::new();
+    for pair in words.windows(2) {
+        out.push(format!("{}{}", pair[0], pair[1]));
+        out.push(format!("{}_{}", pair[0], pair[1]));
+    }
+    out
 }
 
 fn dedup(mut terms: Vec<String>) -> Vec<String> {

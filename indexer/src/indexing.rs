@@ -144,6 +144,9 @@ fn document(fields: &Fields, root: &str, path: &str, key: &str, chunk: &Chunk) -
     doc.add_u64(fields.end_line, u64::from(chunk.end_line));
     doc.add_text(fields.header, &chunk.header);
     doc.add_text(fields.body, &chunk.text);
+    doc.add_text(fields.prose, crate::prose::extract(chunk.lang, chunk.kind, &chunk.text));
+    doc.add_u64(fields.prior, crate::prior::prior(path, chunk));
+    doc.add_u64(fields.file_hash, schema::file_hash(key));
     doc
 }
 

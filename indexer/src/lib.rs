@@ -9,6 +9,8 @@ pub mod error;
 pub mod indexing;
 pub mod lang;
 pub mod manifest;
+pub mod prior;
+pub mod prose;
 pub mod schema;
 pub mod store;
 pub mod tokenizer;

@@ -4,13 +4,18 @@
 
 use tantivy::Index;
 use tantivy::schema::{
-    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
 use crate::tokenizer::{CODE_ANALYZER, STEM_ANALYZER, code_analyzer, stem_analyzer};
 
 /// Version of the on-disk format: schema, analyzers, and chunking rules.
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// Name of the prior fast field.
+pub const PRIOR_FIELD: &str = "prior";
+/// Name of the file-hash fast field.
+pub const FILE_HASH_FIELD: &str = "file_hash";
 
 /// The fields of a chunk document.
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +44,12 @@ pub struct Fields {
     pub header: Field,
     /// The chunk text: searchable (stemmed) and stored.
     pub body: Field,
+    /// Comments, docstrings and doc text: searchable (stemmed), not stored.
+    pub prose: Field,
+    /// A 64-bit hash of `file`, a fast field: groups chunks by file when ranking.
+    pub file_hash: Field,
+    /// The chunk's prior in percent (see [`crate::prior`]), a fast field.
+    pub prior: Field,
 }
 
 fn text(analyzer: &str, stored: bool) -> TextOptions {
@@ -58,16 +69,19 @@ pub fn build() -> (Schema, Fields) {
         file: b.add_text_field("file", STRING),
         root: b.add_text_field("root", STORED),
         path: b.add_text_field("path", STRING | STORED),
-        path_terms: b.add_text_field("path_terms", text(CODE_ANALYZER, false)),
+        path_terms: b.add_text_field("path_terms", text(STEM_ANALYZER, false)),
         lang: b.add_text_field("lang", STRING | STORED),
         kind: b.add_text_field("kind", STRING | STORED),
         symbol: b.add_text_field("symbol", STORED),
-        symbol_terms: b.add_text_field("symbol_terms", text(CODE_ANALYZER, false)),
+        symbol_terms: b.add_text_field("symbol_terms", text(STEM_ANALYZER, false)),
         heading: b.add_text_field("heading", text(STEM_ANALYZER, true)),
         start_line: b.add_u64_field("start_line", STORED | INDEXED),
         end_line: b.add_u64_field("end_line", STORED),
         header: b.add_text_field("header", STORED),
         body: b.add_text_field("body", text(STEM_ANALYZER, true)),
+        prose: b.add_text_field("prose", text(STEM_ANALYZER, false)),
+        file_hash: b.add_u64_field(FILE_HASH_FIELD, FAST),
+        prior: b.add_u64_field(PRIOR_FIELD, FAST),
     };
     (b.build(), fields)
 }
@@ -90,6 +104,9 @@ pub fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
         end_line: f("end_line")?,
         header: f("header")?,
         body: f("body")?,
+        prose: f("prose")?,
+        file_hash: f(FILE_HASH_FIELD)?,
+        prior: f(PRIOR_FIELD)?,
     })
 }
 
@@ -113,6 +130,11 @@ pub fn symbol_names(symbol: &str) -> String {
         .filter(|w| !w.is_empty() && !SYMBOL_KEYWORDS.contains(w))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The 64-bit hash of a file key stored in [`Fields::file_hash`].
+pub fn file_hash(key: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(key.as_bytes())
 }
 
 /// The file key used for deletes.

@@ -138,9 +138,14 @@ fn first_error_line(node: Node) -> Option<usize> {
 
 /// The module a file defines, as a symbol: `src/routing/mod.rs` -> `routing`.
 fn module_symbol(path: &str, lang: Lang) -> String {
-    let trimmed = path
-        .strip_prefix("src/")
-        .or_else(|| path.strip_prefix("lib/"))
+    // The module path starts after the last source directory: `sdk/rust/src/a/b.rs` -> `a::b`.
+    let trimmed = ["src/", "lib/"]
+        .iter()
+        .filter_map(|dir| {
+            path.strip_prefix(dir)
+                .or_else(|| path.rfind(&format!("/{dir}")).map(|i| &path[i + dir.len() + 1..]))
+        })
+        .min_by_key(|rest| rest.len())
         .unwrap_or(path);
     let without_ext = trimmed.rsplit_once('.').map_or(trimmed, |(stem, _)| stem);
     let mut parts: Vec<&str> = without_ext.split('/').filter(|p| !p.is_empty()).collect();

@@ -248,10 +248,18 @@ fn split_long(lang: Lang, kind: Kind, text: &str, max_bytes: usize) -> Vec<Range
         _ => ranges(TextSplitter::new(max_bytes).chunk_indices(text)),
     };
     if pieces.is_empty() {
-        vec![0..text.len()]
-    } else {
-        pieces
+        return std::iter::once(0..text.len()).collect();
     }
+    // text-splitter may cut deep in the tree and leave slivers; re-join
+    // neighbours while they fit, so pieces are as large as the budget allows.
+    let mut joined: Vec<Range<usize>> = Vec::with_capacity(pieces.len());
+    for piece in pieces {
+        match joined.last_mut() {
+            Some(last) if piece.end.saturating_sub(last.start) <= max_bytes => last.end = piece.end.max(last.end),
+            _ => joined.push(piece),
+        }
+    }
+    joined
 }
 
 /// Byte offsets of the lines of a text.

@@ -1,0 +1,4 @@
+//! API resources.
+
+pub mod shipments;
+pub mod tracking;
