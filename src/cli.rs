@@ -45,7 +45,12 @@ struct ChunksArgs {
 #[derive(Debug, Args)]
 struct IndexLocation {
     /// Index directory.
-    #[arg(long, value_name = "DIR", default_value = ".docent/index", env = "DOCENT_INDEX")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = ".docent/index",
+        env = "DOCENT_INDEX"
+    )]
     index: PathBuf,
 }
 
@@ -161,8 +166,13 @@ fn index(args: IndexArgs) -> Result<()> {
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let report = docent_indexer::index(&args.location.index, &args.roots, &options, &Bar(bar.clone()))
-        .with_context(|| format!("indexing into {}", args.location.index.display()))?;
+    let report = docent_indexer::index(
+        &args.location.index,
+        &args.roots,
+        &options,
+        &Bar(bar.clone()),
+    )
+    .with_context(|| format!("indexing into {}", args.location.index.display()))?;
     bar.finish_and_clear();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -197,7 +207,11 @@ fn print_report(dir: &std::path::Path, r: &Report) {
             "  files     {} in index: {} parsed, {} unchanged, {} removed",
             r.files, r.files_parsed, r.files_unchanged, r.files_removed
         )?;
-        writeln!(out, "  chunks    {} in index, {} written", r.chunks, r.chunks_written)?;
+        writeln!(
+            out,
+            "  chunks    {} in index, {} written",
+            r.chunks, r.chunks_written
+        )?;
         writeln!(
             out,
             "  bytes     {:.1} MB parsed in {:.2} s ({:.1} MB/s)",
@@ -206,7 +220,11 @@ fn print_report(dir: &std::path::Path, r: &Report) {
             r.mb_per_second()
         )?;
         if !r.skips.is_empty() {
-            let skips: Vec<String> = r.skips.iter().map(|(k, n)| format!("{}: {n}", k.as_str())).collect();
+            let skips: Vec<String> = r
+                .skips
+                .iter()
+                .map(|(k, n)| format!("{}: {n}", k.as_str()))
+                .collect();
             writeln!(out, "  skipped   {}", skips.join(", "))?;
         }
         writeln!(out, "  warnings  {}", r.warnings.len())?;
@@ -215,7 +233,11 @@ fn print_report(dir: &std::path::Path, r: &Report) {
             writeln!(out, "    {}: {}", w.path, w.message)?;
         }
         if r.warnings.len() > SHOWN {
-            writeln!(out, "    ... and {} more (--json lists all)", r.warnings.len() - SHOWN)?;
+            writeln!(
+                out,
+                "    ... and {} more (--json lists all)",
+                r.warnings.len() - SHOWN
+            )?;
         }
         Ok(())
     })();
@@ -244,7 +266,10 @@ fn search(args: SearchArgs) -> Result<()> {
             hit.path,
             hit.start_line,
             hit.end_line,
-            hit.symbol.as_deref().or(hit.heading.as_deref()).unwrap_or(""),
+            hit.symbol
+                .as_deref()
+                .or(hit.heading.as_deref())
+                .unwrap_or(""),
             hit.score,
             hit.kind,
             hit.lang
@@ -299,7 +324,8 @@ fn print_scores(scores: &Scores, verbose: bool) {
 fn chunks(args: ChunksArgs) -> Result<()> {
     let lang = docent_indexer::Lang::detect(&args.file)
         .with_context(|| format!("{}: not a file type Docent indexes", args.file.display()))?;
-    let bytes = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let text = String::from_utf8_lossy(&bytes);
     let shown = args.file.display().to_string();
     let chunked = docent_indexer::chunk_file(&shown, lang, &text, &Default::default());

@@ -97,7 +97,12 @@ pub fn evaluate(retriever: &Retriever, questions: &[Question]) -> Result<Scores,
         let hits = retriever.search(&question.q, 10)?;
         let rank = hits
             .iter()
-            .position(|h| question.gold.iter().any(|g| gold_matches(g, &h.root, &h.path)))
+            .position(|h| {
+                question
+                    .gold
+                    .iter()
+                    .any(|g| gold_matches(g, &h.root, &h.path))
+            })
             .map(|i| i + 1);
         outcomes.push(Outcome {
             q: question.q.clone(),
@@ -107,8 +112,19 @@ pub fn evaluate(retriever: &Retriever, questions: &[Question]) -> Result<Scores,
         });
     }
     let n = outcomes.len().max(1) as f64;
-    let count = |k: usize| outcomes.iter().filter(|o| o.rank.is_some_and(|r| r <= k)).count() as f64 / n;
-    let mrr = outcomes.iter().filter_map(|o| o.rank).map(|r| 1.0 / r as f64).sum::<f64>() / n;
+    let count = |k: usize| {
+        outcomes
+            .iter()
+            .filter(|o| o.rank.is_some_and(|r| r <= k))
+            .count() as f64
+            / n
+    };
+    let mrr = outcomes
+        .iter()
+        .filter_map(|o| o.rank)
+        .map(|r| 1.0 / r as f64)
+        .sum::<f64>()
+        / n;
     Ok(Scores {
         questions: outcomes.len(),
         hit_at_1: count(1),

@@ -15,10 +15,10 @@ use docent_indexer::store::{GenerationMeta, IndexDir};
 use docent_indexer::tokenizer::{self, code_analyzer, stem_analyzer};
 use serde::Serialize;
 use tantivy::collector::TopDocs;
+use tantivy::columnar::ColumnValues;
 use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Term, Value};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::columnar::ColumnValues;
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument};
 
 /// Errors of the retrieval path.
@@ -82,8 +82,16 @@ pub struct Ranking {
 impl Ranking {
     /// Sets a parameter by name (`body=1.5`); for experiments from the CLI.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
-        let float = || value.parse::<f32>().map_err(|e| format!("{name}={value}: {e}"));
-        let int = || value.parse::<usize>().map_err(|e| format!("{name}={value}: {e}"));
+        let float = || {
+            value
+                .parse::<f32>()
+                .map_err(|e| format!("{name}={value}: {e}"))
+        };
+        let int = || {
+            value
+                .parse::<usize>()
+                .map_err(|e| format!("{name}={value}: {e}"))
+        };
         match name {
             "body" => self.body = float()?,
             "prose" => self.prose = float()?,
@@ -122,15 +130,113 @@ impl Default for Ranking {
 
 /// Words that carry no topic in a support question.
 const STOPWORDS: &[&str] = &[
-    "a", "about", "after", "all", "also", "am", "an", "and", "any", "anyone", "are", "as", "at",
-    "be", "been", "before", "being", "but", "by", "can", "could", "did", "do", "does", "doing",
-    "done", "else", "even", "ever", "for", "from", "get", "gets", "getting", "got", "had", "has",
-    "have", "having", "hello", "help", "hi", "how", "i", "if", "im", "in", "into", "is", "it",
-    "its", "just", "know", "like", "me", "might", "my", "need", "needs", "of", "on", "one", "or",
-    "our", "please", "possible", "should", "so", "some", "someone", "something", "tell", "than",
-    "thanks", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those",
-    "to", "try", "trying", "us", "use", "using", "want", "was", "way", "we", "were", "what",
-    "whats", "when", "where", "which", "while", "who", "why", "will", "with", "would", "you",
+    "a",
+    "about",
+    "after",
+    "all",
+    "also",
+    "am",
+    "an",
+    "and",
+    "any",
+    "anyone",
+    "are",
+    "as",
+    "at",
+    "be",
+    "been",
+    "before",
+    "being",
+    "but",
+    "by",
+    "can",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "done",
+    "else",
+    "even",
+    "ever",
+    "for",
+    "from",
+    "get",
+    "gets",
+    "getting",
+    "got",
+    "had",
+    "has",
+    "have",
+    "having",
+    "hello",
+    "help",
+    "hi",
+    "how",
+    "i",
+    "if",
+    "im",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "just",
+    "know",
+    "like",
+    "me",
+    "might",
+    "my",
+    "need",
+    "needs",
+    "of",
+    "on",
+    "one",
+    "or",
+    "our",
+    "please",
+    "possible",
+    "should",
+    "so",
+    "some",
+    "someone",
+    "something",
+    "tell",
+    "than",
+    "thanks",
+    "that",
+    "the",
+    "their",
+    "them",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "to",
+    "try",
+    "trying",
+    "us",
+    "use",
+    "using",
+    "want",
+    "was",
+    "way",
+    "we",
+    "were",
+    "what",
+    "whats",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "why",
+    "will",
+    "with",
+    "would",
+    "you",
     "your",
 ];
 
@@ -150,7 +256,11 @@ pub fn content_words(query: &str) -> String {
         .copied()
         .filter(|w| !is_stopword(&w.to_lowercase().replace('\'', "")))
         .collect();
-    if kept.is_empty() { words.join(" ") } else { kept.join(" ") }
+    if kept.is_empty() {
+        words.join(" ")
+    } else {
+        kept.join(" ")
+    }
 }
 
 /// A searcher over the served generation of an index directory.
@@ -170,7 +280,11 @@ impl Retriever {
         Self::from_index(open.index, open.fields, open.generation.meta)
     }
 
-    fn from_index(index: Index, fields: Fields, meta: GenerationMeta) -> Result<Retriever, RetrievalError> {
+    fn from_index(
+        index: Index,
+        fields: Fields,
+        meta: GenerationMeta,
+    ) -> Result<Retriever, RetrievalError> {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -223,12 +337,18 @@ impl Retriever {
             }
         }
         let term = |field: Field, text: &str, boost: f32| -> Box<dyn Query> {
-            let query = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
+            let query = TermQuery::new(
+                Term::from_field_text(field, text),
+                IndexRecordOption::WithFreqs,
+            );
             Box::new(BoostQuery::new(Box::new(query), boost))
         };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(units.len());
         for (unit, weight) in &units {
-            let stemmed = tokenizer::tokens(&mut stem, unit).into_iter().next().unwrap_or_else(|| unit.clone());
+            let stemmed = tokenizer::tokens(&mut stem, unit)
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| unit.clone());
             let mut disjuncts: Vec<Box<dyn Query>> = Vec::with_capacity(4);
             for (field, text, boost) in [
                 (self.fields.body, &stemmed, ranking.body),
@@ -266,7 +386,9 @@ impl Retriever {
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
             let hit = self.hit(&doc, score);
-            let seen = per_path.entry((hit.root.clone(), hit.path.clone())).or_default();
+            let seen = per_path
+                .entry((hit.root.clone(), hit.path.clone()))
+                .or_default();
             if *seen >= per_file {
                 continue;
             }
@@ -296,7 +418,8 @@ impl Retriever {
                 None => {
                     let fast = searcher.segment_reader(address.segment_ord).fast_fields();
                     let c = [
-                        fast.u64(schema::PRIOR_FIELD)?.first_or_default_col(prior::NEUTRAL),
+                        fast.u64(schema::PRIOR_FIELD)?
+                            .first_or_default_col(prior::NEUTRAL),
                         fast.u64(schema::FILE_HASH_FIELD)?.first_or_default_col(0),
                     ];
                     columns.insert(address.segment_ord, c.clone());
@@ -328,7 +451,11 @@ impl Retriever {
                 .unwrap_or_default()
                 .to_string()
         };
-        let opt = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
+        let opt = |field: Field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
         let line = |field: Field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
         Hit {
             path: text(f.path),
@@ -388,6 +515,9 @@ mod tests {
             "webhook signatures not verify"
         );
         assert_eq!(content_words("how do I"), "how do I");
-        assert_eq!(content_words("What's Router::nest_service for?"), "Router nest_service");
+        assert_eq!(
+            content_words("What's Router::nest_service for?"),
+            "Router nest_service"
+        );
     }
 }

@@ -27,7 +27,9 @@ pub enum Error {
         found: u32,
         expected: u32,
     },
-    #[error("the index at {dir} is damaged ({detail}); re-index with `docent index ROOT... --index {dir}`")]
+    #[error(
+        "the index at {dir} is damaged ({detail}); re-index with `docent index ROOT... --index {dir}`"
+    )]
     Corrupt { dir: PathBuf, detail: String },
     #[error("index error: {0}")]
     Tantivy(#[from] tantivy::TantivyError),

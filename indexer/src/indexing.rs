@@ -144,7 +144,10 @@ fn document(fields: &Fields, root: &str, path: &str, key: &str, chunk: &Chunk) -
     doc.add_u64(fields.end_line, u64::from(chunk.end_line));
     doc.add_text(fields.header, &chunk.header);
     doc.add_text(fields.body, &chunk.text);
-    doc.add_text(fields.prose, crate::prose::extract(chunk.lang, chunk.kind, &chunk.text));
+    doc.add_text(
+        fields.prose,
+        crate::prose::extract(chunk.lang, chunk.kind, &chunk.text),
+    );
     doc.add_u64(fields.prior, crate::prior::prior(path, chunk));
     doc.add_u64(fields.file_hash, schema::file_hash(key));
     doc
@@ -235,12 +238,16 @@ impl Run<'_> {
         }
         entry.chunks = chunked.chunks.len() as u32;
         // Old chunks of this file go first; the delete's opstamp precedes the adds.
-        self.writer.delete_term(Term::from_field_text(self.fields.file, key));
+        self.writer
+            .delete_term(Term::from_field_text(self.fields.file, key));
         for chunk in &chunked.chunks {
-            self.writer.add_document(document(&self.fields, root, &file.path, key, chunk))?;
+            self.writer
+                .add_document(document(&self.fields, root, &file.path, key, chunk))?;
         }
-        self.chunks_written.fetch_add(chunked.chunks.len() as u64, Ordering::Relaxed);
-        self.bytes_parsed.fetch_add(text.len() as u64, Ordering::Relaxed);
+        self.chunks_written
+            .fetch_add(chunked.chunks.len() as u64, Ordering::Relaxed);
+        self.bytes_parsed
+            .fetch_add(text.len() as u64, Ordering::Relaxed);
         Ok(FileOutcome::Indexed(entry))
     }
 }
@@ -322,7 +329,9 @@ pub fn index(
         }
     }
     let unchanged_by_stat = manifest.files.len() as u64;
-    let same_release = previous.as_ref().is_some_and(|(g, _)| g.meta.release == release);
+    let same_release = previous
+        .as_ref()
+        .is_some_and(|(g, _)| g.meta.release == release);
     if let Some((generation, _)) = &previous
         && candidates.is_empty()
         && removed.is_empty()
@@ -346,7 +355,8 @@ pub fn index(
         });
     }
 
-    let (number, gen_dir) = store.create_generation(&lock, previous.as_ref().map(|(g, _)| g.dir.as_path()))?;
+    let (number, gen_dir) =
+        store.create_generation(&lock, previous.as_ref().map(|(g, _)| g.dir.as_path()))?;
     let index = if previous.is_some() {
         Index::open_in_dir(&gen_dir)?
     } else {
@@ -360,7 +370,8 @@ pub fn index(
     } else {
         options.threads
     };
-    let writer: IndexWriter = index.writer_with_num_threads(threads.clamp(1, 8), options.writer_memory)?;
+    let writer: IndexWriter =
+        index.writer_with_num_threads(threads.clamp(1, 8), options.writer_memory)?;
     for key in &removed {
         writer.delete_term(Term::from_field_text(fields.file, key));
     }
@@ -375,7 +386,10 @@ pub fn index(
         chunks_written: AtomicU64::new(0),
         bytes_parsed: AtomicU64::new(0),
     };
-    progress.start(candidates.len() as u64, candidates.iter().map(|(f, _)| f.size).sum());
+    progress.start(
+        candidates.len() as u64,
+        candidates.iter().map(|(f, _)| f.size).sum(),
+    );
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

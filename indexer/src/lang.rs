@@ -84,9 +84,12 @@ impl Lang {
     /// The kind of chunk this language yields by default.
     pub fn kind(self) -> Kind {
         match self {
-            Lang::Rust | Lang::Python | Lang::JavaScript | Lang::TypeScript | Lang::Tsx | Lang::Go => {
-                Kind::Code
-            }
+            Lang::Rust
+            | Lang::Python
+            | Lang::JavaScript
+            | Lang::TypeScript
+            | Lang::Tsx
+            | Lang::Go => Kind::Code,
             Lang::Markdown | Lang::Text => Kind::Doc,
             Lang::Toml | Lang::Yaml | Lang::Json => Kind::Config,
         }

@@ -11,12 +11,31 @@ pub const NEUTRAL: u64 = 100;
 
 /// Directory names whose files are tests, benchmarks or fixtures.
 const TEST_DIRS: &[&str] = &[
-    "test", "tests", "__tests__", "spec", "specs", "testdata", "test-data", "fixtures", "bench",
-    "benches", "benchmarks", "fuzz", "testing",
+    "test",
+    "tests",
+    "__tests__",
+    "spec",
+    "specs",
+    "testdata",
+    "test-data",
+    "fixtures",
+    "bench",
+    "benches",
+    "benchmarks",
+    "fuzz",
+    "testing",
 ];
 
 /// Directory names whose files show how to use the product.
-const EXAMPLE_DIRS: &[&str] = &["examples", "example", "demo", "demos", "samples", "tutorial", "tutorials"];
+const EXAMPLE_DIRS: &[&str] = &[
+    "examples",
+    "example",
+    "demo",
+    "demos",
+    "samples",
+    "tutorial",
+    "tutorials",
+];
 
 /// Whether a file is test or benchmark code by its path.
 pub fn is_test_path(path: &str) -> bool {
@@ -49,9 +68,7 @@ fn is_test_symbol(symbol: &str) -> bool {
         part == "mod tests"
             || part == "mod test"
             || name.starts_with("test_")
-            || name.starts_with("Test")
-                && part.starts_with("func")
-                && !name.starts_with("Testing")
+            || name.starts_with("Test") && part.starts_with("func") && !name.starts_with("Testing")
     })
 }
 
@@ -86,7 +103,12 @@ mod tests {
         ] {
             assert!(is_test_path(path), "{path}");
         }
-        for path in ["src/testament.rs", "src/lib.rs", "examples/test.md", "latest.md"] {
+        for path in [
+            "src/testament.rs",
+            "src/lib.rs",
+            "examples/test.md",
+            "latest.md",
+        ] {
             assert!(!is_test_path(path), "{path}");
         }
     }

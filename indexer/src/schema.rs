@@ -58,7 +58,11 @@ fn text(analyzer: &str, stored: bool) -> TextOptions {
             .set_tokenizer(analyzer)
             .set_index_option(IndexRecordOption::WithFreqs),
     );
-    if stored { options.set_stored() } else { options }
+    if stored {
+        options.set_stored()
+    } else {
+        options
+    }
 }
 
 /// Builds the schema and its field map.
@@ -118,9 +122,36 @@ pub fn register_analyzers(index: &Index) {
 
 /// Words of a symbol label that say what kind of item it is rather than which.
 const SYMBOL_KEYWORDS: &[&str] = &[
-    "fn", "impl", "struct", "enum", "trait", "mod", "type", "const", "static", "union", "class",
-    "def", "func", "function", "interface", "namespace", "var", "let", "macro_rules", "for",
-    "async", "pub", "unsafe", "extern", "dyn", "where", "mut", "crate", "self", "export",
+    "fn",
+    "impl",
+    "struct",
+    "enum",
+    "trait",
+    "mod",
+    "type",
+    "const",
+    "static",
+    "union",
+    "class",
+    "def",
+    "func",
+    "function",
+    "interface",
+    "namespace",
+    "var",
+    "let",
+    "macro_rules",
+    "for",
+    "async",
+    "pub",
+    "unsafe",
+    "extern",
+    "dyn",
+    "where",
+    "mut",
+    "crate",
+    "self",
+    "export",
 ];
 
 /// The searchable names of a symbol label: `impl<S> Router<S> > fn nest` -> `S Router S nest`.

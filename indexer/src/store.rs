@@ -161,7 +161,9 @@ impl IndexDir {
     /// Opens the served generation for reading. Refuses an index written with
     /// another schema version.
     pub fn open_current(&self) -> Result<OpenIndex> {
-        let generation = self.current()?.ok_or_else(|| Error::NoIndex(self.path.clone()))?;
+        let generation = self
+            .current()?
+            .ok_or_else(|| Error::NoIndex(self.path.clone()))?;
         if generation.meta.schema_version != SCHEMA_VERSION {
             return Err(Error::SchemaMismatch {
                 dir: self.path.clone(),
@@ -201,7 +203,11 @@ impl IndexDir {
     /// Creates the directory of the next generation. When `base` is given, its
     /// index files are hard-linked in (tantivy never rewrites a file in place), so
     /// an incremental run costs only what changed.
-    pub(crate) fn create_generation(&self, _lock: &Lock, base: Option<&Path>) -> Result<(u64, PathBuf)> {
+    pub(crate) fn create_generation(
+        &self,
+        _lock: &Lock,
+        base: Option<&Path>,
+    ) -> Result<(u64, PathBuf)> {
         let number = self.generations()?.last().map_or(1, |(n, _)| n + 1);
         let dir = self.path.join(generation_name(number));
         fs::create_dir(&dir).at(&dir)?;
@@ -235,7 +241,10 @@ impl IndexDir {
         write_synced(&dir.join(META_FILE), &bytes)?;
         sync_dir(dir)?;
         let tmp = self.path.join(format!("{CURRENT_FILE}.tmp"));
-        write_synced(&tmp, format!("{}\n", generation_name(meta.generation)).as_bytes())?;
+        write_synced(
+            &tmp,
+            format!("{}\n", generation_name(meta.generation)).as_bytes(),
+        )?;
         let current = self.path.join(CURRENT_FILE);
         fs::rename(&tmp, &current).at(&current)?;
         sync_dir(&self.path)
@@ -244,7 +253,10 @@ impl IndexDir {
     /// Removes unpublished generations and all but the newest `keep` published ones
     /// (the served one is always kept).
     pub(crate) fn prune(&self, _lock: &Lock, keep: usize) -> Result<Vec<u64>> {
-        let current = self.current_name()?.as_deref().and_then(parse_generation_name);
+        let current = self
+            .current_name()?
+            .as_deref()
+            .and_then(parse_generation_name);
         let mut complete: Vec<(u64, PathBuf)> = Vec::new();
         let mut removed = Vec::new();
         for (n, dir) in self.generations()? {

@@ -6,9 +6,7 @@
 //! has more than one part, each part. Registered twice in the index: plain (symbols,
 //! paths) and with English stemming (prose and code bodies).
 
-use tantivy::tokenizer::{
-    Language, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer,
-};
+use tantivy::tokenizer::{Language, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer};
 
 /// Tokens longer than this many bytes are dropped (hashes, base64, minified blobs).
 pub const MAX_TOKEN_BYTES: usize = 48;
@@ -190,10 +188,7 @@ mod tests {
         assert_eq!(code("nest_service"), ["nest_service", "nest", "service"]);
         assert_eq!(code("nestService"), ["nestservice", "nest", "service"]);
         assert_eq!(code("HTTPServer"), ["httpserver", "http", "server"]);
-        assert_eq!(
-            code("axum::routing::get"),
-            ["axum", "routing", "get"]
-        );
+        assert_eq!(code("axum::routing::get"), ["axum", "routing", "get"]);
         assert_eq!(code("utf8Decoder"), ["utf8decoder", "utf8", "decoder"]);
         assert_eq!(code("__init__"), ["__init__", "init"]);
         assert_eq!(code("Plain words, here."), ["plain", "words", "here"]);

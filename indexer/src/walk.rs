@@ -170,7 +170,9 @@ pub fn walk(roots: &[Root], max_file_bytes: u64) -> Result<Walked> {
                     continue;
                 }
             };
-            let Some(file_type) = entry.file_type() else { continue };
+            let Some(file_type) = entry.file_type() else {
+                continue;
+            };
             if file_type.is_dir() {
                 continue;
             }
@@ -214,7 +216,11 @@ pub fn walk(roots: &[Root], max_file_bytes: u64) -> Result<Walked> {
             *walked.skips.entry(*reason).or_default() += n;
         }
     }
-    walked.files.sort_by(|a, b| (a.root, &a.path).cmp(&(b.root, &b.path)));
-    walked.files.dedup_by(|a, b| a.root == b.root && a.path == b.path);
+    walked
+        .files
+        .sort_by(|a, b| (a.root, &a.path).cmp(&(b.root, &b.path)));
+    walked
+        .files
+        .dedup_by(|a, b| a.root == b.root && a.path == b.path);
     Ok(walked)
 }

@@ -11,7 +11,7 @@ use std::ops::ControlFlow;
 
 use tree_sitter::{Language, Node, ParseOptions, Parser};
 
-use super::{LineIndex, Segment, markdown};
+use super::{LineIndex, Segment, Split, markdown};
 use crate::lang::{Kind, Lang};
 
 /// Items longer than this are split by text rather than by syntax tree, which
@@ -22,6 +22,8 @@ const MAX_DEPTH: usize = 12;
 /// Parsing gives up after visiting this many bytes per source byte (a guard
 /// against pathological inputs; tree-sitter normally reads each byte once or twice).
 const MAX_PARSE_PASSES: usize = 16;
+/// Trees deeper than this have their long items split as text.
+const MAX_SPLIT_DEPTH: usize = 256;
 /// Labels are cut to this many bytes.
 const MAX_LABEL_BYTES: usize = 100;
 
@@ -66,7 +68,10 @@ pub(crate) fn segments(
     };
     let mut parser = Parser::new();
     if parser.set_language(&language).is_err() {
-        warnings.push(format!("{} grammar failed to load; indexed as plain text", lang.as_str()));
+        warnings.push(format!(
+            "{} grammar failed to load; indexed as plain text",
+            lang.as_str()
+        ));
         return super::text::segments(lines, lang);
     }
     let source = lines.text.as_bytes();
@@ -94,6 +99,17 @@ pub(crate) fn segments(
             "syntax errors (first near line {line}); items chunked where the tree is intact"
         ));
     }
+    // text-splitter's CodeSplitter slows down with depth; very deep trees
+    // (generated code, data literals) are split as text instead.
+    let depth = max_depth(root);
+    let split = if depth > MAX_SPLIT_DEPTH {
+        warnings.push(format!(
+            "syntax tree {depth} levels deep; long items split as text"
+        ));
+        Split::Text
+    } else {
+        Split::Code
+    };
     let mut walker = Walker {
         lang,
         lines,
@@ -101,12 +117,36 @@ pub(crate) fn segments(
         out: Vec::new(),
         module: module_symbol(path, lang),
         max_bytes,
+        split,
     };
     walker.children(root, &[], 0);
     if walker.out.is_empty() && lines.len() > 0 {
         return super::text::segments(lines, lang);
     }
     walker.out
+}
+
+/// The depth of the deepest node, walked with a cursor (no recursion).
+fn max_depth(root: Node) -> usize {
+    let mut cursor = root.walk();
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    loop {
+        if cursor.goto_first_child() {
+            depth += 1;
+            deepest = deepest.max(depth);
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return deepest;
+            }
+            depth -= 1;
+        }
+    }
 }
 
 /// Strips a Rust doc-comment marker so the doc's Markdown headings show.
@@ -142,14 +182,19 @@ fn module_symbol(path: &str, lang: Lang) -> String {
     let trimmed = ["src/", "lib/"]
         .iter()
         .filter_map(|dir| {
-            path.strip_prefix(dir)
-                .or_else(|| path.rfind(&format!("/{dir}")).map(|i| &path[i + dir.len() + 1..]))
+            path.strip_prefix(dir).or_else(|| {
+                path.rfind(&format!("/{dir}"))
+                    .map(|i| &path[i + dir.len() + 1..])
+            })
         })
         .min_by_key(|rest| rest.len())
         .unwrap_or(path);
     let without_ext = trimmed.rsplit_once('.').map_or(trimmed, |(stem, _)| stem);
     let mut parts: Vec<&str> = without_ext.split('/').filter(|p| !p.is_empty()).collect();
-    if matches!(parts.last(), Some(&"mod") | Some(&"__init__") | Some(&"index")) {
+    if matches!(
+        parts.last(),
+        Some(&"mod") | Some(&"__init__") | Some(&"index")
+    ) {
         parts.pop();
     }
     if lang == Lang::Rust && matches!(parts.as_slice(), [] | ["lib"] | ["main"]) {
@@ -166,6 +211,8 @@ struct Walker<'a, 't> {
     out: Vec<Segment>,
     module: String,
     max_bytes: usize,
+    /// How long items are split: by syntax tree unless the tree is too deep.
+    split: Split,
 }
 
 impl<'t> Walker<'_, 't> {
@@ -233,9 +280,14 @@ impl<'t> Walker<'_, 't> {
             "const_item" => Role::Item(self.named(node, "const")),
             "static_item" => Role::Item(self.named(node, "static")),
             "macro_definition" => Role::Item(self.named(node, "macro_rules!")),
-            "macro_invocation" => {
-                Role::Item(self.label("", self.field_text(node, "macro").map(|m| format!("{m}!")).as_deref()))
-            }
+            "macro_invocation" => Role::Item(
+                self.label(
+                    "",
+                    self.field_text(node, "macro")
+                        .map(|m| format!("{m}!"))
+                        .as_deref(),
+                ),
+            ),
             "trait_item" => match body {
                 Some(body) => Role::Container(self.named(node, "trait"), body),
                 None => Role::Item(self.named(node, "trait")),
@@ -325,9 +377,10 @@ impl<'t> Walker<'_, 't> {
                 Role::Item(self.label(kind, name))
             }
             "export_statement" | "ambient_declaration" => {
-                let inner = node
-                    .child_by_field_name("declaration")
-                    .or_else(|| node.named_children(&mut node.walk()).find(|c| c.kind() != "comment"));
+                let inner = node.child_by_field_name("declaration").or_else(|| {
+                    node.named_children(&mut node.walk())
+                        .find(|c| c.kind() != "comment")
+                });
                 match inner {
                     Some(inner) if inner.kind() != "export_clause" => self.js_role(inner),
                     _ => Role::Glue,
@@ -366,17 +419,27 @@ impl<'t> Walker<'_, 't> {
     fn row_range(node: Node) -> (usize, usize) {
         let start = node.start_position().row;
         let end = node.end_position();
-        let end_row = if end.column == 0 && end.row > start { end.row - 1 } else { end.row };
+        let end_row = if end.column == 0 && end.row > start {
+            end.row - 1
+        } else {
+            end.row
+        };
         (start, end_row)
     }
 
     fn push_item(&mut self, start: usize, end: usize, path: &[String], label: String) {
-        let symbol = path.iter().cloned().chain(std::iter::once(label)).collect::<Vec<_>>().join(" > ");
-        self.out.push(Segment::new(start, end, Kind::Code).with_symbol(symbol));
+        let symbol = path
+            .iter()
+            .cloned()
+            .chain(std::iter::once(label))
+            .collect::<Vec<_>>()
+            .join(" > ");
+        self.out
+            .push(Segment::new(start, end, Kind::Code, self.split).with_symbol(symbol));
     }
 
     fn push_glue(&mut self, start: usize, end: usize, path: &[String]) {
-        let mut segment = Segment::new(start, end, Kind::Code);
+        let mut segment = Segment::new(start, end, Kind::Code, self.split);
         if !path.is_empty() {
             segment.symbols.push(path.join(" > "));
         }
@@ -386,7 +449,12 @@ impl<'t> Walker<'_, 't> {
     /// Module docs (`//!` lines, a module docstring) are Markdown: chunked by heading.
     fn push_module_doc(&mut self, start: usize, end: usize) {
         let before = self.out.len();
-        self.out.extend(markdown::segments(self.lines, start..end + 1, Kind::Doc, strip_doc_marker));
+        self.out.extend(markdown::segments(
+            self.lines,
+            start..end + 1,
+            Kind::Doc,
+            strip_doc_marker,
+        ));
         for segment in &mut self.out[before..] {
             segment.symbols.push(self.module.clone());
         }
@@ -423,6 +491,18 @@ impl<'t> Walker<'_, 't> {
                     });
                 }
                 Role::Glue => {
+                    // A comment block opening a file, followed by imports rather
+                    // than an item, describes the file: a module doc.
+                    if depth == 0
+                        && self.out.is_empty()
+                        && glue.is_none()
+                        && doc.is_none()
+                        && let Some(s) = attached
+                        && start > s
+                    {
+                        attached = None;
+                        self.push_module_doc(s, start - 1);
+                    }
                     let s = attached.take().unwrap_or(start);
                     glue = Some(match glue {
                         Some((gs, _)) => (gs, end),
@@ -443,14 +523,29 @@ impl<'t> Walker<'_, 't> {
                     let s = attached.take().unwrap_or(start);
                     let fits = self.lines.byte_len(s, end) <= self.max_bytes;
                     if fits || depth >= MAX_DEPTH || body.named_child_count() == 0 {
-                        self.push_item(s, end, path, label);
+                        self.push_item(s, end, path, label.clone());
+                        // A container kept whole still names its members, so they are searchable.
+                        let mut members = body.walk();
+                        let prefix: Vec<String> =
+                            path.iter().cloned().chain(std::iter::once(label)).collect();
+                        for member in body.named_children(&mut members) {
+                            if let Role::Item(name) | Role::Container(name, _) = self.role(member)
+                                && let Some(segment) = self.out.last_mut()
+                            {
+                                segment
+                                    .symbols
+                                    .push(format!("{} > {name}", prefix.join(" > ")));
+                            }
+                        }
                         continue;
                     }
                     let mut inner: Vec<String> = path.to_vec();
                     inner.push(label.clone());
                     let body_row = body.start_position().row;
                     // The signature lines, up to where the members begin.
-                    let first_member = body.named_child(0).map_or(body_row, |c| c.start_position().row);
+                    let first_member = body
+                        .named_child(0)
+                        .map_or(body_row, |c| c.start_position().row);
                     let head_end = first_member.saturating_sub(1).max(s);
                     if first_member > s {
                         self.push_item(s, head_end, path, label);

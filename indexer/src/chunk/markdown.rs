@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use super::{LineIndex, Segment};
+use super::{LineIndex, Segment, Split};
 use crate::lang::Kind;
 
 /// A heading found at a line: its level (1-6) and title.
@@ -90,28 +90,42 @@ pub(crate) fn segments(
             i += 1;
             continue;
         }
-        let found = atx_heading(line).map(|(level, title)| (level, clean_title(title))).or_else(|| {
-            let next = (i + 1 < range.end).then(|| strip(lines.line(i + 1)))?;
-            let level = setext_level(next)?;
-            let text = line.trim();
-            (previous_blank && !text.is_empty() && atx_heading(line).is_none() && !text.starts_with(['-', '*', '>', '|']))
+        let found = atx_heading(line)
+            .map(|(level, title)| (level, clean_title(title)))
+            .or_else(|| {
+                let next = (i + 1 < range.end).then(|| strip(lines.line(i + 1)))?;
+                let level = setext_level(next)?;
+                let text = line.trim();
+                (previous_blank
+                    && !text.is_empty()
+                    && atx_heading(line).is_none()
+                    && !text.starts_with(['-', '*', '>', '|']))
                 .then(|| (level, clean_title(text)))
-        });
+            });
         if let Some((level, title)) = found {
             if i > section_start {
-                out.push(Segment::new(section_start, i - 1, kind).with_heading(heading.clone()));
+                out.push(
+                    Segment::new(section_start, i - 1, kind, Split::Markdown)
+                        .with_heading(heading.clone()),
+                );
             }
             section_start = i;
             stack.retain(|(l, _)| *l < level);
             stack.push((level, title));
-            let crumbs: Vec<&str> = stack.iter().map(|(_, t)| t.as_str()).filter(|t| !t.is_empty()).collect();
+            let crumbs: Vec<&str> = stack
+                .iter()
+                .map(|(_, t)| t.as_str())
+                .filter(|t| !t.is_empty())
+                .collect();
             heading = (!crumbs.is_empty()).then(|| crumbs.join(" > "));
         }
         previous_blank = line.trim().is_empty();
         i += 1;
     }
     if range.end > section_start {
-        out.push(Segment::new(section_start, range.end - 1, kind).with_heading(heading));
+        out.push(
+            Segment::new(section_start, range.end - 1, kind, Split::Markdown).with_heading(heading),
+        );
     }
     out
 }

@@ -90,6 +90,17 @@ pub fn chunk_file(path: &str, lang: Lang, text: &str, options: &ChunkOptions) ->
     Chunked { chunks, warnings }
 }
 
+/// How a segment too long for one chunk is split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Split {
+    /// By syntax tree (text-splitter's `CodeSplitter`).
+    Code,
+    /// By Markdown structure.
+    Markdown,
+    /// By paragraphs, sentences and words.
+    Text,
+}
+
 /// A labelled range of lines, before merging and splitting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Segment {
@@ -102,16 +113,18 @@ pub(crate) struct Segment {
     pub symbols: Vec<String>,
     /// Heading breadcrumb of the section this segment starts in.
     pub heading: Option<String>,
+    pub split: Split,
 }
 
 impl Segment {
-    pub fn new(start: usize, end: usize, kind: Kind) -> Segment {
+    pub fn new(start: usize, end: usize, kind: Kind, split: Split) -> Segment {
         Segment {
             start,
             end: end.max(start),
             kind,
             symbols: Vec::new(),
             heading: None,
+            split,
         }
     }
 
@@ -131,21 +144,52 @@ impl Segment {
         match self.symbols.as_slice() {
             [] => None,
             [one] => Some(one.clone()),
-            many => {
-                let split: Vec<Vec<&str>> = many.iter().map(|s| s.split(" > ").collect()).collect();
-                let mut common = 0;
-                while split.iter().all(|p| p.len() > common + 1 && p[common] == split[0][common]) {
-                    common += 1;
-                }
-                let leaves: Vec<String> = split.iter().map(|p| p[common..].join(" > ")).collect();
-                let leaves = dedup_keep_order(leaves).join(", ");
-                if common == 0 {
-                    Some(leaves)
-                } else {
-                    Some(format!("{} > {leaves}", split[0][..common].join(" > ")))
-                }
-            }
+            many => Some(combined_label(many)),
         }
+    }
+}
+
+/// One label for several symbol paths: their common parent, then each item,
+/// with members folded under their container (`impl X > fn a, fn b; mod tests > fn t`).
+fn combined_label(symbols: &[String]) -> String {
+    let split: Vec<Vec<&str>> = symbols.iter().map(|s| s.split(" > ").collect()).collect();
+    let shortest = split.iter().map(Vec::len).min().unwrap_or(0);
+    let mut common = 0;
+    while common < shortest && split.iter().all(|p| p[common] == split[0][common]) {
+        common += 1;
+    }
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for parts in split.iter().filter(|p| p.len() > common) {
+        let rest = parts[common..].join(" > ");
+        match groups.last_mut() {
+            Some((root, leaves)) if rest.starts_with(&format!("{root} > ")) => {
+                leaves.push(rest[root.len() + 3..].to_string());
+            }
+            _ => groups.push((rest, Vec::new())),
+        }
+    }
+    let rendered: Vec<String> = groups
+        .into_iter()
+        .map(|(root, leaves)| {
+            if leaves.is_empty() {
+                root
+            } else {
+                format!("{root} > {}", dedup_keep_order(leaves).join(", "))
+            }
+        })
+        .collect();
+    let rendered = dedup_keep_order(rendered);
+    let separator = if rendered.iter().any(|r| r.contains(" > ")) {
+        "; "
+    } else {
+        ", "
+    };
+    let rendered = rendered.join(separator);
+    let prefix = split[0][..common].join(" > ");
+    match (prefix.is_empty(), rendered.is_empty()) {
+        (true, _) => rendered,
+        (false, true) => prefix,
+        (false, false) => format!("{prefix} > {rendered}"),
     }
 }
 
@@ -219,32 +263,38 @@ fn render(
         out.push(make(segment.start, segment.end, text, None));
         return;
     }
-    let pieces = split_long(lang, segment.kind, text, options.max_bytes);
+    let pieces = split_long(lang, segment.split, text, options.max_bytes);
     let n = pieces.len();
     for (i, piece) in pieces.into_iter().enumerate() {
         let piece = lines.widen_to_lines(range.start + piece.start..range.start + piece.end);
-        let (start, end) = (lines.line_of(piece.start), lines.line_of(piece.end.saturating_sub(1)));
+        let (start, end) = (
+            lines.line_of(piece.start),
+            lines.line_of(piece.end.saturating_sub(1)),
+        );
         out.push(make(start, end, &lines.text[piece], Some((i + 1, n))));
     }
 }
 
 /// Splits `text` into byte ranges of at most about `max_bytes` with text-splitter,
 /// by syntax tree for code, by Markdown structure for docs, by prose otherwise.
-fn split_long(lang: Lang, kind: Kind, text: &str, max_bytes: usize) -> Vec<Range<usize>> {
+/// Text with very long lines (minified, generated) is cut by [`split_plain`],
+/// which is linear whatever the input.
+fn split_long(lang: Lang, split: Split, text: &str, max_bytes: usize) -> Vec<Range<usize>> {
     fn ranges<'t>(it: impl Iterator<Item = (usize, &'t str)>) -> Vec<Range<usize>> {
-        it.map(|(start, piece)| start..start + piece.len()).collect()
+        it.map(|(start, piece)| start..start + piece.len())
+            .collect()
     }
-    let grammar = (kind == Kind::Code).then(|| code::grammar(lang)).flatten();
-    let pieces = match (grammar, lang) {
-        (Some(language), _) if text.len() <= code::MAX_SPLIT_BYTES => {
+    let long_lines = text.lines().any(|l| l.len() > MAX_CODE_LINE_BYTES);
+    let grammar = code::grammar(lang);
+    let pieces = match (split, grammar) {
+        _ if long_lines => split_plain(text, max_bytes),
+        (Split::Code, Some(language)) if text.len() <= code::MAX_SPLIT_BYTES => {
             match CodeSplitter::new(language, max_bytes) {
                 Ok(splitter) => ranges(splitter.chunk_indices(text)),
                 Err(_) => ranges(TextSplitter::new(max_bytes).chunk_indices(text)),
             }
         }
-        (_, Lang::Markdown) | (_, Lang::Rust) if kind == Kind::Doc => {
-            ranges(MarkdownSplitter::new(max_bytes).chunk_indices(text))
-        }
+        (Split::Markdown, _) => ranges(MarkdownSplitter::new(max_bytes).chunk_indices(text)),
         _ => ranges(TextSplitter::new(max_bytes).chunk_indices(text)),
     };
     if pieces.is_empty() {
@@ -255,11 +305,48 @@ fn split_long(lang: Lang, kind: Kind, text: &str, max_bytes: usize) -> Vec<Range
     let mut joined: Vec<Range<usize>> = Vec::with_capacity(pieces.len());
     for piece in pieces {
         match joined.last_mut() {
-            Some(last) if piece.end.saturating_sub(last.start) <= max_bytes => last.end = piece.end.max(last.end),
+            Some(last) if piece.end.saturating_sub(last.start) <= max_bytes => {
+                last.end = piece.end.max(last.end)
+            }
             _ => joined.push(piece),
         }
     }
     joined
+}
+
+/// Cuts text into pieces of at most `max_bytes`, preferring to end a piece
+/// after whitespace or punctuation in its last quarter. Linear time.
+fn split_plain(text: &str, max_bytes: usize) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(text.len() / max_bytes.max(1) + 1);
+    let mut start = 0;
+    while start < text.len() {
+        let mut end = (start + max_bytes.max(1)).min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        if end < text.len() {
+            let floor = start + (end - start) * 3 / 4;
+            if let Some(cut) = (floor..end).rev().find(|&i| {
+                matches!(
+                    bytes[i - 1],
+                    b' ' | b'\n' | b'\t' | b',' | b';' | b'.' | b')' | b'}' | b']'
+                )
+            }) {
+                end = cut;
+            }
+        }
+        if end <= start {
+            // A single character wider than the budget.
+            end = text[start..]
+                .chars()
+                .next()
+                .map_or(text.len(), |c| start + c.len_utf8());
+        }
+        out.push(start..end);
+        start = end;
+    }
+    out
 }
 
 /// Byte offsets of the lines of a text.
@@ -273,7 +360,11 @@ impl<'t> LineIndex<'t> {
     pub fn new(text: &'t str) -> LineIndex<'t> {
         let mut starts = Vec::with_capacity(text.len() / 32 + 1);
         starts.push(0);
-        starts.extend(memchr_newlines(text).map(|i| i + 1).filter(|&i| i < text.len()));
+        starts.extend(
+            memchr_newlines(text)
+                .map(|i| i + 1)
+                .filter(|&i| i < text.len()),
+        );
         if text.is_empty() {
             starts.clear();
         }
@@ -313,7 +404,9 @@ impl<'t> LineIndex<'t> {
 
     /// The 0-based line holding byte `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
-        self.starts.partition_point(|&s| s <= offset).saturating_sub(1)
+        self.starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
     }
 
     /// The longest line: its index and length in bytes.
@@ -349,6 +442,3 @@ fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
         .enumerate()
         .filter_map(|(i, b)| (b == b'\n').then_some(i))
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,7 +1,7 @@
 //! Plain-text chunking: paragraphs (runs of non-blank lines), merged and split
 //! by the common machinery. TOML tables (`[server]`) label what follows them.
 
-use super::{LineIndex, Segment};
+use super::{LineIndex, Segment, Split};
 use crate::lang::Lang;
 
 pub(crate) fn segments(lines: &LineIndex, lang: Lang) -> Vec<Segment> {
@@ -13,13 +13,13 @@ pub(crate) fn segments(lines: &LineIndex, lang: Lang) -> Vec<Segment> {
         let line = lines.line(i).trim();
         if lang == Lang::Toml && line.starts_with('[') && line.ends_with(']') {
             if let Some(s) = start.take() {
-                out.push(Segment::new(s, i - 1, kind).with_heading(table.clone()));
+                out.push(Segment::new(s, i - 1, kind, Split::Text).with_heading(table.clone()));
             }
             table = Some(line.trim_matches(['[', ']']).trim().to_string());
         }
         match (line.is_empty(), start) {
             (true, Some(s)) => {
-                out.push(Segment::new(s, i - 1, kind).with_heading(table.clone()));
+                out.push(Segment::new(s, i - 1, kind, Split::Text).with_heading(table.clone()));
                 start = None;
             }
             (false, None) => start = Some(i),
@@ -27,7 +27,7 @@ pub(crate) fn segments(lines: &LineIndex, lang: Lang) -> Vec<Segment> {
         }
     }
     if let Some(s) = start {
-        out.push(Segment::new(s, lines.len() - 1, kind).with_heading(table));
+        out.push(Segment::new(s, lines.len() - 1, kind, Split::Text).with_heading(table));
     }
     out
 }
