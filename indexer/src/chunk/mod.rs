@@ -232,7 +232,18 @@ fn render(
     options: &ChunkOptions,
     out: &mut Vec<Chunk>,
 ) {
-    let range = lines.byte_range(segment.start, segment.end);
+    // Citations are tight: no blank lines at either end.
+    let (mut start, mut end) = (
+        segment.start,
+        segment.end.min(lines.len().saturating_sub(1)),
+    );
+    while start < end && lines.line(start).trim().is_empty() {
+        start += 1;
+    }
+    while end > start && lines.line(end).trim().is_empty() {
+        end -= 1;
+    }
+    let range = lines.byte_range(start, end);
     let text = &lines.text[range.clone()];
     if text.trim().is_empty() {
         return;
@@ -260,7 +271,7 @@ fn render(
         }
     };
     if text.len() <= options.max_bytes {
-        out.push(make(segment.start, segment.end, text, None));
+        out.push(make(start, end, text, None));
         return;
     }
     let pieces = split_long(lang, segment.split, text, options.max_bytes);

@@ -1,0 +1,199 @@
+//! `docent search` and `docent eval` as users run them.
+
+mod common;
+
+use common::{Scratch, docent, questions, stderr, stdout};
+use docent::eval;
+use docent::retrieval::Retriever;
+
+#[test]
+fn search_json_has_exactly_the_documented_fields() {
+    let s = Scratch::with_corpus();
+    s.index(Some("2.1.0"));
+    let output = docent(&[
+        "search",
+        "--index",
+        s.index.to_str().unwrap(),
+        "--json",
+        "--limit",
+        "8",
+        "how do I verify webhook signatures?",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let object = json.as_object().unwrap();
+    assert_eq!(object.keys().collect::<Vec<_>>(), vec!["hits"]);
+    let hits = json["hits"].as_array().unwrap();
+    assert_eq!(hits.len(), 8);
+    let mut saw_null_symbol = false;
+    let mut saw_null_heading = false;
+    for hit in hits {
+        let mut keys: Vec<&str> = hit
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "end_line",
+                "heading",
+                "kind",
+                "lang",
+                "path",
+                "release",
+                "score",
+                "start_line",
+                "symbol",
+                "text"
+            ]
+        );
+        assert_eq!(hit["release"], "2.1.0");
+        assert!(hit["score"].as_f64().unwrap() > 0.0);
+        saw_null_symbol |= hit["symbol"].is_null();
+        saw_null_heading |= hit["heading"].is_null();
+        assert!(["code", "doc", "config"].contains(&hit["kind"].as_str().unwrap()));
+    }
+    assert!(
+        saw_null_symbol && saw_null_heading,
+        "absent symbol/heading print as null"
+    );
+}
+
+#[test]
+fn every_hit_cites_the_exact_lines_of_its_file() {
+    let s = Scratch::with_corpus();
+    s.index(None);
+    let retriever = Retriever::open(&s.index).unwrap();
+    for query in [
+        "rate limit retry",
+        "webhook signature",
+        "pagination cursor",
+        "timeout proxy",
+    ] {
+        for hit in retriever.search(query, 10).unwrap() {
+            let file = std::fs::read_to_string(s.root.join(&hit.path)).unwrap();
+            let lines: Vec<&str> = file.lines().collect();
+            let cited = lines[hit.start_line as usize - 1..hit.end_line as usize].join("\n");
+            assert_eq!(
+                hit.text, cited,
+                "{}:{}-{}",
+                hit.path, hit.start_line, hit.end_line
+            );
+        }
+    }
+}
+
+#[test]
+fn tests_and_benches_do_not_outrank_the_docs() {
+    let s = Scratch::empty();
+    s.write(
+        "docs/retries.md",
+        "# Retries\n\nFailed requests are retried with exponential backoff.\n",
+    );
+    s.write(
+        "tests/retries.rs",
+        "#[test]\nfn retries_with_exponential_backoff() {\n    // retried requests, exponential backoff, failed requests retried\n}\n",
+    );
+    s.index(None);
+    let hits = Retriever::open(&s.index)
+        .unwrap()
+        .search("how are failed requests retried?", 5)
+        .unwrap();
+    assert_eq!(hits[0].path, "docs/retries.md");
+}
+
+#[test]
+fn eval_on_the_corpus_dev_set_meets_the_targets() {
+    let s = Scratch::with_corpus();
+    s.index(None);
+    let retriever = Retriever::open(&s.index).unwrap();
+    let set = eval::load_questions(&questions("corpus.jsonl")).unwrap();
+    assert!(set.len() >= 30);
+    let scores = eval::evaluate(&retriever, &set).unwrap();
+    let misses: Vec<&str> = scores
+        .outcomes
+        .iter()
+        .filter(|o| o.rank.is_none_or(|r| r > 5))
+        .map(|o| o.q.as_str())
+        .collect();
+    assert!(
+        scores.hit_at_5 >= 0.90,
+        "hit@5 {:.3}; missed: {misses:?}",
+        scores.hit_at_5
+    );
+    assert!(scores.mrr_at_10 >= 0.75, "MRR@10 {:.3}", scores.mrr_at_10);
+}
+
+#[test]
+fn eval_cli_prints_the_three_scores() {
+    let s = Scratch::with_corpus();
+    s.index(None);
+    let questions = questions("corpus.jsonl");
+    let output = docent(&[
+        "eval",
+        "--index",
+        s.index.to_str().unwrap(),
+        "--questions",
+        questions.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = stdout(&output);
+    let last = out.lines().last().unwrap();
+    assert!(
+        last.contains("hit@1") && last.contains("hit@5") && last.contains("MRR@10"),
+        "{last}"
+    );
+}
+
+#[test]
+fn eval_reports_the_line_of_a_malformed_question() {
+    let s = Scratch::with_corpus();
+    s.index(None);
+    let file = s.dir.path().join("bad.jsonl");
+    std::fs::write(
+        &file,
+        "{\"q\": \"ok?\", \"gold\": [\"docs/errors.md\"]}\n\n{\"q\": \"no gold\"}\n",
+    )
+    .unwrap();
+    let output = docent(&[
+        "eval",
+        "--index",
+        s.index.to_str().unwrap(),
+        "--questions",
+        file.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("bad.jsonl:3:"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn searching_without_an_index_says_how_to_make_one() {
+    let s = Scratch::empty();
+    let output = docent(&["search", "--index", s.index.to_str().unwrap(), "anything"]);
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(
+        err.contains("no index at") && err.contains("docent index"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_query_of_only_punctuation_is_refused() {
+    let s = Scratch::with_corpus();
+    s.index(None);
+    let output = docent(&["search", "--index", s.index.to_str().unwrap(), "?!"]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("no searchable words"),
+        "{}",
+        stderr(&output)
+    );
+}
