@@ -62,6 +62,9 @@ pub struct Ranking {
     pub body: f32,
     /// Comments, docstrings and doc text.
     pub prose: f32,
+    /// The summary of the chunk's file.
+    pub context: f32,
+
     pub symbol: f32,
     pub heading: f32,
     pub path: f32,
@@ -73,8 +76,7 @@ pub struct Ranking {
     pub prior: f32,
     /// BM25 candidates re-ranked with priors.
     pub depth: usize,
-    /// Share of the scores of a chunk's file-mates (among the candidates) added to its own.
-    pub file: f32,
+
     /// Share of a term's other field matches added to its best one (1: plain sum).
     pub tie: f32,
 }
@@ -95,6 +97,8 @@ impl Ranking {
         match name {
             "body" => self.body = float()?,
             "prose" => self.prose = float()?,
+            "context" => self.context = float()?,
+
             "symbol" => self.symbol = float()?,
             "heading" => self.heading = float()?,
             "path" => self.path = float()?,
@@ -103,7 +107,7 @@ impl Ranking {
             "per_file" => self.per_file = int()?,
             "depth" => self.depth = int()?,
             "tie" => self.tie = float()?,
-            "file" => self.file = float()?,
+
             _ => return Err(format!("unknown ranking parameter {name:?}")),
         }
         Ok(())
@@ -115,15 +119,16 @@ impl Default for Ranking {
         Ranking {
             body: 1.0,
             prose: 1.5,
+            context: 1.0,
+
             symbol: 1.5,
-            heading: 1.5,
+            heading: 2.0,
             path: 1.0,
-            per_file: 2,
+            per_file: 1,
             compound: 1.0,
             prior: 1.0,
             depth: 100,
             tie: 0.2,
-            file: 0.0,
         }
     }
 }
@@ -353,6 +358,7 @@ impl Retriever {
             for (field, text, boost) in [
                 (self.fields.body, &stemmed, ranking.body),
                 (self.fields.prose, &stemmed, ranking.prose),
+                (self.fields.context, &stemmed, ranking.context),
                 (self.fields.heading, &stemmed, ranking.heading),
                 (self.fields.symbol_terms, &stemmed, ranking.symbol),
                 (self.fields.path_terms, &stemmed, ranking.path),
@@ -381,19 +387,17 @@ impl Retriever {
         let depth = self.ranking.depth.max(limit * 4).max(20);
         let top = searcher.search(&query, &TopDocs::with_limit(depth).order_by_score())?;
         let top = self.rerank(&searcher, top)?;
-        let mut per_path: HashMap<(String, String), usize> = HashMap::new();
+        // Diversify by file before loading any stored document.
+        let mut per_path: HashMap<u64, usize> = HashMap::new();
         let mut hits = Vec::with_capacity(limit);
-        for (score, address) in top {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let hit = self.hit(&doc, score);
-            let seen = per_path
-                .entry((hit.root.clone(), hit.path.clone()))
-                .or_default();
+        for (score, address, file) in top {
+            let seen = per_path.entry(file).or_default();
             if *seen >= per_file {
                 continue;
             }
             *seen += 1;
-            hits.push(hit);
+            let doc: TantivyDocument = searcher.doc(address)?;
+            hits.push(self.hit(&doc, score));
             if hits.len() == limit {
                 break;
             }
@@ -401,14 +405,13 @@ impl Retriever {
         Ok(hits)
     }
 
-    /// Re-scores BM25 candidates: each is multiplied by its prior, then gains
-    /// `file` times the scores of the other candidates from its file, so files
-    /// that match the question in several places rise.
+    /// Re-scores BM25 candidates: each is multiplied by its prior. Returns them
+    /// best first, each with the hash of its file.
     fn rerank(
         &self,
         searcher: &Searcher,
         top: Vec<(f32, DocAddress)>,
-    ) -> Result<Vec<(f32, DocAddress)>, RetrievalError> {
+    ) -> Result<Vec<(f32, DocAddress, u64)>, RetrievalError> {
         let ranking = self.ranking;
         let mut columns: HashMap<u32, [Arc<dyn ColumnValues<u64>>; 2]> = HashMap::new();
         let mut scored: Vec<(f32, DocAddress, u64)> = Vec::with_capacity(top.len());
@@ -430,17 +433,8 @@ impl Retriever {
             let file = file_column.get_val(address.doc_id);
             scored.push((score * prior.powf(ranking.prior), address, file));
         }
-        if ranking.file > 0.0 {
-            let mut totals: HashMap<u64, f32> = HashMap::new();
-            for (score, _, file) in &scored {
-                *totals.entry(*file).or_default() += *score;
-            }
-            for (score, _, file) in &mut scored {
-                *score += ranking.file * (totals[file] - *score);
-            }
-        }
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-        Ok(scored.into_iter().map(|(s, a, _)| (s, a)).collect())
+        Ok(scored)
     }
 
     fn hit(&self, doc: &TantivyDocument, score: f32) -> Hit {

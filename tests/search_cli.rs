@@ -197,3 +197,31 @@ fn a_query_of_only_punctuation_is_refused() {
         stderr(&output)
     );
 }
+
+#[test]
+fn rust_items_are_found_by_the_markdown_they_include_as_docs() {
+    let s = Scratch::empty();
+    s.write(
+        "src/lib.rs",
+        "#[doc = include_str!(\"../docs/nest.md\")]\npub fn nest() {}\n\n#[doc = include_str!(\"../../outside.md\")]\npub fn escape() {}\n",
+    );
+    s.write(
+        "docs/nest.md",
+        "Mounts a router under a marsupial prefix.\n",
+    );
+    std::fs::write(s.dir.path().join("outside.md"), "The platypine secret.\n").unwrap();
+    s.index(None);
+    let retriever = Retriever::open(&s.index).unwrap();
+    let paths: Vec<String> = retriever
+        .search("marsupial", 5)
+        .unwrap()
+        .into_iter()
+        .map(|h| h.path)
+        .collect();
+    assert!(paths.contains(&"src/lib.rs".to_string()), "{paths:?}");
+    assert!(paths.contains(&"docs/nest.md".to_string()), "{paths:?}");
+    assert!(
+        retriever.search("platypine", 5).unwrap().is_empty(),
+        "files outside the root are not read"
+    );
+}

@@ -1,7 +1,7 @@
 //! An indexing run: walk, diff against the previous generation's manifest, chunk
 //! what changed in parallel, write a new generation, publish it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -124,7 +124,63 @@ pub fn chunk_id(root: &str, path: &str, chunk: &Chunk) -> String {
     format!("{:032x}", hasher.digest128())
 }
 
-fn document(fields: &Fields, root: &str, path: &str, key: &str, chunk: &Chunk) -> TantivyDocument {
+/// The text of the Markdown files a Rust chunk pulls into its docs with
+/// `#[doc = include_str!("...")]`, so the item is found by its documentation.
+/// Paths resolve against the chunk's file and must stay inside its root.
+fn included_docs(
+    root: &Path,
+    file: &Path,
+    text: &str,
+    cache: &mut HashMap<PathBuf, String>,
+) -> String {
+    const MAX_INCLUDED_BYTES: u64 = 64 * 1024;
+    let mut out = String::new();
+    for line in text
+        .lines()
+        .filter(|l| l.contains("doc") && l.contains("include_str!"))
+    {
+        let Some(rest) = line.split("include_str!(").nth(1) else {
+            continue;
+        };
+        let Some(literal) = rest
+            .trim_start()
+            .strip_prefix('"')
+            .and_then(|r| r.split('"').next())
+        else {
+            continue;
+        };
+        let Some(dir) = file.parent() else { continue };
+        let target = dir.join(literal);
+        if !matches!(
+            crate::lang::Lang::detect(&target),
+            Some(crate::lang::Lang::Markdown | crate::lang::Lang::Text)
+        ) {
+            continue;
+        }
+        let text = cache.entry(target.clone()).or_insert_with(|| {
+            let inside = target.canonicalize().is_ok_and(|t| t.starts_with(root));
+            let small = fs::metadata(&target).is_ok_and(|m| m.len() <= MAX_INCLUDED_BYTES);
+            if inside && small {
+                fs::read_to_string(&target).unwrap_or_default()
+            } else {
+                String::new()
+            }
+        });
+        out.push_str(text);
+        out.push('\n');
+    }
+    out
+}
+
+fn document(
+    fields: &Fields,
+    root: &str,
+    path: &str,
+    key: &str,
+    summary: Option<&str>,
+    included: &str,
+    chunk: &Chunk,
+) -> TantivyDocument {
     let mut doc = TantivyDocument::new();
     doc.add_text(fields.id, chunk_id(root, path, chunk));
     doc.add_text(fields.file, key);
@@ -144,10 +200,14 @@ fn document(fields: &Fields, root: &str, path: &str, key: &str, chunk: &Chunk) -
     doc.add_u64(fields.end_line, u64::from(chunk.end_line));
     doc.add_text(fields.header, &chunk.header);
     doc.add_text(fields.body, &chunk.text);
-    doc.add_text(
-        fields.prose,
-        crate::prose::extract(chunk.lang, chunk.kind, &chunk.text),
-    );
+    let mut prose = crate::prose::extract(chunk.lang, chunk.kind, &chunk.text);
+    prose.push_str(included);
+    doc.add_text(fields.prose, prose);
+    if let Some(summary) = summary
+        && chunk.kind == crate::lang::Kind::Code
+    {
+        doc.add_text(fields.context, summary);
+    }
     doc.add_u64(fields.prior, crate::prior::prior(path, chunk));
     doc.add_u64(fields.file_hash, schema::file_hash(key));
     doc
@@ -240,9 +300,22 @@ impl Run<'_> {
         // Old chunks of this file go first; the delete's opstamp precedes the adds.
         self.writer
             .delete_term(Term::from_field_text(self.fields.file, key));
+        let summary = chunked.summary.as_deref();
+        let mut included = HashMap::new();
         for chunk in &chunked.chunks {
-            self.writer
-                .add_document(document(&self.fields, root, &file.path, key, chunk))?;
+            let docs =
+                if file.lang == crate::lang::Lang::Rust && chunk.text.contains("include_str!") {
+                    included_docs(
+                        &self.roots[file.root].path,
+                        &file.abs,
+                        &chunk.text,
+                        &mut included,
+                    )
+                } else {
+                    String::new()
+                };
+            let doc = document(&self.fields, root, &file.path, key, summary, &docs, chunk);
+            self.writer.add_document(doc)?;
         }
         self.chunks_written
             .fetch_add(chunked.chunks.len() as u64, Ordering::Relaxed);

@@ -75,13 +75,13 @@ fn is_test_symbol(symbol: &str) -> bool {
 /// The prior of a chunk of the file at `path`, in percent.
 pub fn prior(path: &str, chunk: &Chunk) -> u64 {
     if is_test_path(path) || chunk.symbol.as_deref().is_some_and(is_test_symbol) {
-        return 50;
+        return 30;
     }
     if is_example_path(path) {
-        return 120;
+        return 140;
     }
     match chunk.kind {
-        Kind::Doc => 110,
+        Kind::Doc => 125,
         Kind::Code | Kind::Config => NEUTRAL,
     }
 }

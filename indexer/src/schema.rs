@@ -46,6 +46,8 @@ pub struct Fields {
     pub body: Field,
     /// Comments, docstrings and doc text: searchable (stemmed), not stored.
     pub prose: Field,
+    /// The summary of the chunk's file (module doc opening), searchable, not stored.
+    pub context: Field,
     /// A 64-bit hash of `file`, a fast field: groups chunks by file when ranking.
     pub file_hash: Field,
     /// The chunk's prior in percent (see [`crate::prior`]), a fast field.
@@ -84,6 +86,7 @@ pub fn build() -> (Schema, Fields) {
         header: b.add_text_field("header", STORED),
         body: b.add_text_field("body", text(STEM_ANALYZER, true)),
         prose: b.add_text_field("prose", text(STEM_ANALYZER, false)),
+        context: b.add_text_field("context", text(STEM_ANALYZER, false)),
         file_hash: b.add_u64_field(FILE_HASH_FIELD, FAST),
         prior: b.add_u64_field(PRIOR_FIELD, FAST),
     };
@@ -109,6 +112,7 @@ pub fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
         header: f("header")?,
         body: f("body")?,
         prose: f("prose")?,
+        context: f("context")?,
         file_hash: f(FILE_HASH_FIELD)?,
         prior: f(PRIOR_FIELD)?,
     })

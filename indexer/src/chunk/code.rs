@@ -316,6 +316,8 @@ impl<'t> Walker<'_, 't> {
                 }
             }
             "attribute_item" => Role::Attachment,
+            // `#![doc = include_str!("../README.md")]` and friends belong to the module doc.
+            "inner_attribute_item" if self.text(node).contains("doc") => Role::ModuleDoc,
             "expression_statement" => match node.named_child(0) {
                 Some(inner) if inner.kind() == "macro_invocation" => self.rust_role(inner),
                 _ => Role::Glue,

@@ -62,7 +62,13 @@ pub struct Chunk {
 pub struct Chunked {
     pub chunks: Vec<Chunk>,
     pub warnings: Vec<String>,
+    /// What a code file is about, from its module doc or leading comment
+    /// (`Column oriented field storage for tantivy.`); searched with every chunk.
+    pub summary: Option<String>,
 }
+
+/// Longest file summary, in bytes.
+pub const MAX_SUMMARY_BYTES: usize = 300;
 
 /// Chunks one file. `path` is the root-relative path used in headers.
 pub fn chunk_file(path: &str, lang: Lang, text: &str, options: &ChunkOptions) -> Chunked {
@@ -82,12 +88,35 @@ pub fn chunk_file(path: &str, lang: Lang, text: &str, options: &ChunkOptions) ->
             _ => code::segments(path, lang, &lines, options.max_bytes, &mut warnings),
         },
     };
+    let summary = (lang.kind() == Kind::Code)
+        .then(|| summary(lang, &lines, &segments))
+        .flatten();
     let segments = merge(segments, &lines, options);
     let mut chunks = Vec::with_capacity(segments.len());
     for segment in &segments {
         render(path, lang, &lines, segment, options, &mut chunks);
     }
-    Chunked { chunks, warnings }
+    Chunked {
+        chunks,
+        warnings,
+        summary,
+    }
+}
+
+/// The opening of a code file's first doc segment, as prose.
+fn summary(lang: Lang, lines: &LineIndex, segments: &[Segment]) -> Option<String> {
+    let doc = segments.iter().find(|s| s.kind == Kind::Doc)?;
+    let range = lines.byte_range(doc.start, doc.end);
+    let prose = crate::prose::extract(lang, Kind::Code, &lines.text[range]);
+    let prose = prose.trim();
+    if prose.is_empty() {
+        return None;
+    }
+    let mut cut = prose.len().min(MAX_SUMMARY_BYTES);
+    while !prose.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    Some(prose[..cut].to_string())
 }
 
 /// How a segment too long for one chunk is split.
