@@ -125,11 +125,19 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // `docent search ... | head` closing the pipe early is not an error.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<std::io::Error>())
+        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 /// An indicatif bar over bytes read, drawn only on a terminal.
@@ -174,17 +182,17 @@ fn index(args: IndexArgs) -> Result<()> {
     )
     .with_context(|| format!("indexing into {}", args.location.index.display()))?;
     bar.finish_and_clear();
+    let mut out = std::io::stdout().lock();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        print_report(&args.location.index, &report);
+        print_report(&mut out, &args.location.index, &report)?;
     }
     Ok(())
 }
 
-fn print_report(dir: &std::path::Path, r: &Report) {
-    let mut out = std::io::stdout().lock();
-    let _ = (|| -> std::io::Result<()> {
+fn print_report(out: &mut impl Write, dir: &std::path::Path, r: &Report) -> std::io::Result<()> {
+    {
         if r.up_to_date {
             writeln!(
                 out,
@@ -239,8 +247,8 @@ fn print_report(dir: &std::path::Path, r: &Report) {
                 r.warnings.len() - SHOWN
             )?;
         }
-        Ok(())
-    })();
+    }
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -252,15 +260,21 @@ fn search(args: SearchArgs) -> Result<()> {
     let retriever = Retriever::open(&args.location.index)?;
     let query = args.query.join(" ");
     let hits = retriever.search(&query, args.limit)?;
+    let mut out = std::io::stdout().lock();
     if args.json {
-        println!("{}", serde_json::to_string(&SearchOutput { hits: &hits })?);
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&SearchOutput { hits: &hits })?
+        )?;
         return Ok(());
     }
     if hits.is_empty() {
-        println!("no passages match {query:?}");
+        writeln!(out, "no passages match {query:?}")?;
     }
     for (i, hit) in hits.iter().enumerate() {
-        println!(
+        writeln!(
+            out,
             "[{}] {}:{}-{}  {}  (score {:.2}, {} {})",
             i + 1,
             hit.path,
@@ -273,12 +287,12 @@ fn search(args: SearchArgs) -> Result<()> {
             hit.score,
             hit.kind,
             hit.lang
-        );
+        )?;
         for line in hit.text.lines().take(6) {
-            println!("    {line}");
+            writeln!(out, "    {line}")?;
         }
         if hit.text.lines().count() > 6 {
-            println!("    ...");
+            writeln!(out, "    ...")?;
         }
     }
     Ok(())
@@ -295,30 +309,32 @@ fn run_eval(args: EvalArgs) -> Result<()> {
     let retriever = Retriever::open(&args.location.index)?.with_ranking(ranking);
     let questions = eval::load_questions(&args.questions)?;
     let scores = eval::evaluate(&retriever, &questions)?;
+    let mut out = std::io::stdout().lock();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&scores)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&scores)?)?;
         return Ok(());
     }
-    print_scores(&scores, args.verbose);
+    print_scores(&mut out, &scores, args.verbose)?;
     Ok(())
 }
 
-fn print_scores(scores: &Scores, verbose: bool) {
+fn print_scores(out: &mut impl Write, scores: &Scores, verbose: bool) -> std::io::Result<()> {
     for o in &scores.outcomes {
         if o.rank.is_some_and(|r| r <= 5) && !verbose {
             continue;
         }
         let rank = o.rank.map_or("miss".to_string(), |r| format!("#{r}"));
-        println!("{rank:>5}  {}", o.q);
+        writeln!(out, "{rank:>5}  {}", o.q)?;
         if o.rank.is_none_or(|r| r > 5) {
-            println!("       gold: {}", o.gold.join(", "));
-            println!("       top5: {}", o.top.join(", "));
+            writeln!(out, "       gold: {}", o.gold.join(", "))?;
+            writeln!(out, "       top5: {}", o.top.join(", "))?;
         }
     }
-    println!(
+    writeln!(
+        out,
         "questions {}  hit@1 {:.3}  hit@5 {:.3}  MRR@10 {:.3}",
         scores.questions, scores.hit_at_1, scores.hit_at_5, scores.mrr_at_10
-    );
+    )
 }
 
 fn chunks(args: ChunksArgs) -> Result<()> {
@@ -332,17 +348,19 @@ fn chunks(args: ChunksArgs) -> Result<()> {
     for w in &chunked.warnings {
         eprintln!("warning: {w}");
     }
+    let mut out = std::io::stdout().lock();
     for c in &chunked.chunks {
-        println!(
+        writeln!(
+            out,
             "{:>5}-{:<5} {:<6} {:>6}B  {}",
             c.start_line,
             c.end_line,
             c.kind.as_str(),
             c.text.len(),
             c.symbol.as_deref().or(c.heading.as_deref()).unwrap_or("-")
-        );
+        )?;
         if args.text {
-            println!("{}\n", c.text);
+            writeln!(out, "{}\n", c.text)?;
         }
     }
     Ok(())
