@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use docent_indexer::prior;
+use docent_indexer::role::Role;
 use docent_indexer::schema::{self, Fields};
 use docent_indexer::store::{GenerationMeta, IndexDir};
 use docent_indexer::tokenizer::{self, code_analyzer, stem_analyzer};
@@ -72,8 +72,15 @@ pub struct Ranking {
     pub per_file: usize,
     /// Weight of joined adjacent words (`fast fields` -> `fastfields`, `fast_fields`).
     pub compound: f32,
-    /// How strongly a chunk's prior (tests down, examples and docs up) applies: 0 ignores it.
-    pub prior: f32,
+    /// Priors by role: how likely a passage of this sort answers a support question.
+    pub test: f32,
+    pub example: f32,
+    pub doc: f32,
+    pub config: f32,
+    /// Release notes, for a question that is not about releases...
+    pub changelog: f32,
+    /// ...and for one that is ("what changed in 2.1?", "is X deprecated?").
+    pub changelog_asked: f32,
     /// BM25 candidates re-ranked with priors.
     pub depth: usize,
 
@@ -103,7 +110,12 @@ impl Ranking {
             "heading" => self.heading = float()?,
             "path" => self.path = float()?,
             "compound" => self.compound = float()?,
-            "prior" => self.prior = float()?,
+            "test" => self.test = float()?,
+            "example" => self.example = float()?,
+            "doc" => self.doc = float()?,
+            "config" => self.config = float()?,
+            "changelog" => self.changelog = float()?,
+            "changelog_asked" => self.changelog_asked = float()?,
             "per_file" => self.per_file = int()?,
             "depth" => self.depth = int()?,
             "tie" => self.tie = float()?,
@@ -126,7 +138,12 @@ impl Default for Ranking {
             path: 1.0,
             per_file: 1,
             compound: 1.0,
-            prior: 1.0,
+            test: 0.3,
+            example: 1.4,
+            doc: 1.25,
+            config: 1.0,
+            changelog: 0.6,
+            changelog_asked: 1.5,
             depth: 100,
             tie: 0.2,
         }
@@ -386,7 +403,7 @@ impl Retriever {
         let per_file = self.ranking.per_file.max(1);
         let depth = self.ranking.depth.max(limit * 4).max(20);
         let top = searcher.search(&query, &TopDocs::with_limit(depth).order_by_score())?;
-        let top = self.rerank(&searcher, top)?;
+        let top = self.rerank(&searcher, top, asks_about_releases(question))?;
         // Diversify by file before loading any stored document.
         let mut per_path: HashMap<u64, usize> = HashMap::new();
         let mut hits = Vec::with_capacity(limit);
@@ -405,33 +422,47 @@ impl Retriever {
         Ok(hits)
     }
 
-    /// Re-scores BM25 candidates: each is multiplied by its prior. Returns them
-    /// best first, each with the hash of its file.
+    /// The prior of a role for this question.
+    fn prior(&self, role: Role, about_releases: bool) -> f32 {
+        let r = &self.ranking;
+        match role {
+            Role::Code => 1.0,
+            Role::Test => r.test,
+            Role::Example => r.example,
+            Role::Doc => r.doc,
+            Role::Config => r.config,
+            Role::Changelog if about_releases => r.changelog_asked,
+            Role::Changelog => r.changelog,
+        }
+    }
+
+    /// Re-scores BM25 candidates: each is multiplied by its role's prior. Returns
+    /// them best first, each with the hash of its file.
     fn rerank(
         &self,
         searcher: &Searcher,
         top: Vec<(f32, DocAddress)>,
+        about_releases: bool,
     ) -> Result<Vec<(f32, DocAddress, u64)>, RetrievalError> {
-        let ranking = self.ranking;
         let mut columns: HashMap<u32, [Arc<dyn ColumnValues<u64>>; 2]> = HashMap::new();
         let mut scored: Vec<(f32, DocAddress, u64)> = Vec::with_capacity(top.len());
         for (score, address) in top {
-            let [prior_column, file_column] = match columns.get(&address.segment_ord) {
+            let [role_column, file_column] = match columns.get(&address.segment_ord) {
                 Some(c) => c.clone(),
                 None => {
                     let fast = searcher.segment_reader(address.segment_ord).fast_fields();
                     let c = [
-                        fast.u64(schema::PRIOR_FIELD)?
-                            .first_or_default_col(prior::NEUTRAL),
+                        fast.u64(schema::ROLE_FIELD)?
+                            .first_or_default_col(Role::Code as u64),
                         fast.u64(schema::FILE_HASH_FIELD)?.first_or_default_col(0),
                     ];
                     columns.insert(address.segment_ord, c.clone());
                     c
                 }
             };
-            let prior = prior_column.get_val(address.doc_id) as f32 / 100.0;
+            let role = Role::from_u64(role_column.get_val(address.doc_id));
             let file = file_column.get_val(address.doc_id);
-            scored.push((score * prior.powf(ranking.prior), address, file));
+            scored.push((score * self.prior(role, about_releases), address, file));
         }
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
         Ok(scored)
@@ -469,6 +500,36 @@ impl Retriever {
     }
 }
 
+/// Words that make a question one about releases and changes.
+const RELEASE_WORDS: &[&str] = &[
+    "added",
+    "breaking",
+    "changed",
+    "changelog",
+    "changes",
+    "deprecated",
+    "deprecation",
+    "latest",
+    "migrate",
+    "migration",
+    "new",
+    "release",
+    "released",
+    "releases",
+    "removed",
+    "upgrade",
+    "upgrading",
+    "version",
+    "versions",
+];
+
+/// Whether a question asks about releases: what changed, what is deprecated.
+pub fn asks_about_releases(question: &str) -> bool {
+    question
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| RELEASE_WORDS.contains(&w.to_lowercase().as_str()))
+}
+
 /// Adjacent content words joined, as identifiers spell them: `fast fields` ->
 /// `fastfields` and `fast_fields`.
 fn compounds(words: &str) -> Vec<String> {
@@ -494,6 +555,13 @@ fn dedup(mut terms: Vec<String>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn release_questions_are_recognised() {
+        assert!(asks_about_releases("What changed in 2.1?"));
+        assert!(asks_about_releases("is the offset parameter deprecated"));
+        assert!(!asks_about_releases("how do I verify a webhook"));
+    }
 
     #[test]
     fn stopwords_are_sorted_for_binary_search() {

@@ -208,7 +208,7 @@ fn document(
     {
         doc.add_text(fields.context, summary);
     }
-    doc.add_u64(fields.prior, crate::prior::prior(path, chunk));
+    doc.add_u64(fields.role, crate::role::role(path, chunk) as u64);
     doc.add_u64(fields.file_hash, schema::file_hash(key));
     doc
 }

@@ -12,8 +12,8 @@ use crate::tokenizer::{CODE_ANALYZER, STEM_ANALYZER, code_analyzer, stem_analyze
 /// Version of the on-disk format: schema, analyzers, and chunking rules.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// Name of the prior fast field.
-pub const PRIOR_FIELD: &str = "prior";
+/// Name of the role fast field.
+pub const ROLE_FIELD: &str = "role";
 /// Name of the file-hash fast field.
 pub const FILE_HASH_FIELD: &str = "file_hash";
 
@@ -50,8 +50,8 @@ pub struct Fields {
     pub context: Field,
     /// A 64-bit hash of `file`, a fast field: groups chunks by file when ranking.
     pub file_hash: Field,
-    /// The chunk's prior in percent (see [`crate::prior`]), a fast field.
-    pub prior: Field,
+    /// The chunk's [`crate::role::Role`], a fast field.
+    pub role: Field,
 }
 
 fn text(analyzer: &str, stored: bool) -> TextOptions {
@@ -88,7 +88,7 @@ pub fn build() -> (Schema, Fields) {
         prose: b.add_text_field("prose", text(STEM_ANALYZER, false)),
         context: b.add_text_field("context", text(STEM_ANALYZER, false)),
         file_hash: b.add_u64_field(FILE_HASH_FIELD, FAST),
-        prior: b.add_u64_field(PRIOR_FIELD, FAST),
+        role: b.add_u64_field(ROLE_FIELD, FAST),
     };
     (b.build(), fields)
 }
@@ -114,7 +114,7 @@ pub fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
         prose: f("prose")?,
         context: f("context")?,
         file_hash: f(FILE_HASH_FIELD)?,
-        prior: f(PRIOR_FIELD)?,
+        role: f(ROLE_FIELD)?,
     })
 }
 

@@ -1,13 +1,58 @@
-//! A chunk's prior: how likely a passage of this sort is to answer a support
-//! question, before looking at the question. Tests and benchmarks rarely do;
-//! examples and docs often do. Stored as a percentage in a fast field and
-//! multiplied into the retrieval score.
+//! A chunk's role in its project: test, example, doc, changelog, config or
+//! plain code. Stored in a fast field; retrieval turns it into a prior (tests
+//! rarely answer a support question, examples and docs often do), so priors can
+//! be tuned without re-indexing.
 
 use crate::chunk::Chunk;
 use crate::lang::Kind;
 
-/// Neutral prior, in percent.
-pub const NEUTRAL: u64 = 100;
+/// What part a chunk plays in its project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u64)]
+pub enum Role {
+    Code = 0,
+    Test = 1,
+    Example = 2,
+    Doc = 3,
+    Changelog = 4,
+    Config = 5,
+}
+
+impl Role {
+    /// Every role, by its stored number.
+    pub const ALL: [Role; 6] = [
+        Role::Code,
+        Role::Test,
+        Role::Example,
+        Role::Doc,
+        Role::Changelog,
+        Role::Config,
+    ];
+
+    /// The role stored as `n`; unknown numbers read as plain code.
+    pub fn from_u64(n: u64) -> Role {
+        Role::ALL.get(n as usize).copied().unwrap_or(Role::Code)
+    }
+}
+
+/// File stems of release notes.
+const CHANGELOG_STEMS: &[&str] = &[
+    "changelog",
+    "changes",
+    "history",
+    "news",
+    "releases",
+    "release-notes",
+    "release_notes",
+];
+
+/// Whether a file holds release notes (`CHANGELOG.md`, `HISTORY.rst`, `NEWS`).
+pub fn is_changelog_path(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let (stem, ext) = file.split_once('.').unwrap_or((&file, ""));
+    CHANGELOG_STEMS.contains(&stem)
+        && matches!(ext, "" | "md" | "markdown" | "txt" | "rst" | "adoc")
+}
 
 /// Directory names whose files are tests, benchmarks or fixtures.
 const TEST_DIRS: &[&str] = &[
@@ -72,17 +117,21 @@ fn is_test_symbol(symbol: &str) -> bool {
     })
 }
 
-/// The prior of a chunk of the file at `path`, in percent.
-pub fn prior(path: &str, chunk: &Chunk) -> u64 {
+/// The role of a chunk of the file at `path`.
+pub fn role(path: &str, chunk: &Chunk) -> Role {
     if is_test_path(path) || chunk.symbol.as_deref().is_some_and(is_test_symbol) {
-        return 30;
+        return Role::Test;
+    }
+    if is_changelog_path(path) {
+        return Role::Changelog;
     }
     if is_example_path(path) {
-        return 140;
+        return Role::Example;
     }
     match chunk.kind {
-        Kind::Doc => 125,
-        Kind::Code | Kind::Config => NEUTRAL,
+        Kind::Doc => Role::Doc,
+        Kind::Config => Role::Config,
+        Kind::Code => Role::Code,
     }
 }
 
@@ -111,6 +160,28 @@ mod tests {
         ] {
             assert!(!is_test_path(path), "{path}");
         }
+    }
+
+    #[test]
+    fn recognises_changelogs() {
+        for path in [
+            "CHANGELOG.md",
+            "docs/CHANGELOG",
+            "HISTORY.rst",
+            "crates/a/CHANGES.md",
+        ] {
+            assert!(is_changelog_path(path), "{path}");
+        }
+        assert!(!is_changelog_path("RELEASE.md"));
+        assert!(!is_changelog_path("src/changes.rs"));
+    }
+
+    #[test]
+    fn roles_survive_their_stored_number() {
+        for role in Role::ALL {
+            assert_eq!(Role::from_u64(role as u64), role);
+        }
+        assert_eq!(Role::from_u64(99), Role::Code);
     }
 
     #[test]
