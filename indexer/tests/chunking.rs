@@ -287,3 +287,35 @@ proptest! {
         check_ranges(&text, &chunked)?;
     }
 }
+
+#[test]
+fn one_long_line_in_ordinary_code_keeps_the_syntax_tree() {
+    let table = format!("pub const TABLE: &str = \"{}\";\n", "x".repeat(6_000));
+    let others: String = (0..200)
+        .map(|i| {
+            format!(
+                "/// Helper number {i}.\npub fn helper_{i}(x: u32) -> u32 {{\n    x + {i}\n}}\n\n"
+            )
+        })
+        .collect();
+    let code = format!("/// Looks up.\npub fn lookup() -> u8 {{ 1 }}\n\n{table}\n{others}");
+    let chunked = chunk_file("src/table.rs", Lang::Rust, &code, &ChunkOptions::default());
+    assert!(chunked.warnings.is_empty(), "{:?}", chunked.warnings);
+    let symbols: Vec<&str> = chunked
+        .chunks
+        .iter()
+        .filter_map(|c| c.symbol.as_deref())
+        .collect();
+    assert!(
+        symbols.iter().any(|s| s.contains("fn lookup")),
+        "{symbols:?}"
+    );
+    assert!(
+        symbols.iter().any(|s| s.contains("const TABLE")),
+        "{symbols:?}"
+    );
+    assert!(
+        chunked.chunks.iter().all(|c| c.text.len() <= 1_800),
+        "the long line is split"
+    );
+}

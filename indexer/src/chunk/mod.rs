@@ -16,9 +16,26 @@ use text_splitter::{CodeSplitter, MarkdownSplitter, TextSplitter};
 
 use crate::lang::{Kind, Lang};
 
-/// A line longer than this marks a file as generated or minified: it is chunked
-/// as plain text instead of by syntax tree.
+/// A line longer than this is split as plain text wherever it lands.
 pub const MAX_CODE_LINE_BYTES: usize = 4_000;
+
+/// Whether a code file looks generated or minified (its long lines hold most of
+/// its bytes, or one line is enormous): such files are chunked as plain text
+/// rather than by syntax tree. Returns the longest line and its length.
+fn minified(lines: &LineIndex) -> Option<(usize, usize)> {
+    let mut long_bytes = 0;
+    let mut longest = (0, 0);
+    for i in 0..lines.len() {
+        let len = lines.byte_len(i, i);
+        if len > MAX_CODE_LINE_BYTES {
+            long_bytes += len;
+        }
+        if len > longest.1 {
+            longest = (i, len);
+        }
+    }
+    (longest.1 > 8 * MAX_CODE_LINE_BYTES || long_bytes * 2 > lines.text.len()).then_some(longest)
+}
 
 /// Chunk size limits, in bytes of source text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,8 +94,8 @@ pub fn chunk_file(path: &str, lang: Lang, text: &str, options: &ChunkOptions) ->
     let segments = match lang {
         Lang::Markdown => markdown::segments(&lines, 0..lines.len(), Kind::Doc, |l| l),
         Lang::Text | Lang::Toml | Lang::Yaml | Lang::Json => text::segments(&lines, lang),
-        _ => match lines.longest_line() {
-            Some((line, len)) if len > MAX_CODE_LINE_BYTES => {
+        _ => match minified(&lines) {
+            Some((line, len)) => {
                 warnings.push(format!(
                     "line {} is {len} bytes long (generated or minified?); indexed as plain text",
                     line + 1
@@ -447,13 +464,6 @@ impl<'t> LineIndex<'t> {
         self.starts
             .partition_point(|&s| s <= offset)
             .saturating_sub(1)
-    }
-
-    /// The longest line: its index and length in bytes.
-    pub fn longest_line(&self) -> Option<(usize, usize)> {
-        (0..self.len())
-            .map(|i| (i, self.byte_len(i, i)))
-            .max_by_key(|&(_, len)| len)
     }
 
     /// Extends a byte range to whole lines when only whitespace lies between it
