@@ -118,6 +118,7 @@ impl Ranking {
             "changelog_asked" => self.changelog_asked = float()?,
             "per_file" => self.per_file = int()?,
             "depth" => self.depth = int()?,
+
             "tie" => self.tie = float()?,
 
             _ => return Err(format!("unknown ranking parameter {name:?}")),
@@ -145,6 +146,7 @@ impl Default for Ranking {
             changelog: 0.6,
             changelog_asked: 1.5,
             depth: 100,
+
             tie: 0.2,
         }
     }
@@ -337,27 +339,47 @@ impl Retriever {
         self.reader.searcher().num_docs()
     }
 
-    /// Builds the query for a question: one clause per query term, each the best
-    /// of its matches in body, heading, symbol names and path (plus `tie` times
-    /// the others), so a term counts once however many fields it hits.
-    pub fn query(&self, question: &str) -> Result<BooleanQuery, RetrievalError> {
+    /// The analysed terms of a question with their weights: each content word
+    /// (and identifier part) at 1, joined adjacent words at `compound`.
+    fn terms(&self, question: &str) -> Vec<(String, f32)> {
         let words = content_words(question);
-        let ranking = self.ranking;
         let mut code = self.code.clone();
         let mut stem = self.stem.clone();
         let mut units: Vec<(String, f32)> = dedup(tokenizer::tokens(&mut code, &words))
             .into_iter()
             .map(|t| (t, 1.0))
             .collect();
-        if ranking.compound > 0.0 {
+        if self.ranking.compound > 0.0 {
             for compound in compounds(&words) {
                 if let Some(token) = tokenizer::tokens(&mut code, &compound).into_iter().next()
                     && !units.iter().any(|(u, _)| *u == token)
                 {
-                    units.push((token, ranking.compound));
+                    units.push((token, self.ranking.compound));
                 }
             }
         }
+        let mut terms: Vec<(String, f32)> = Vec::with_capacity(units.len());
+        for (unit, weight) in units {
+            let stemmed = tokenizer::tokens(&mut stem, &unit)
+                .into_iter()
+                .next()
+                .unwrap_or(unit);
+            if !terms.iter().any(|(t, _)| *t == stemmed) {
+                terms.push((stemmed, weight));
+            }
+        }
+        terms
+    }
+
+    /// Builds the query for a question: one clause per query term, each the best
+    /// of its matches in body, prose, file summary, heading, symbol names and path
+    /// (plus `tie` times the others), so a term counts once however many fields it hits.
+    pub fn query(&self, question: &str) -> Result<BooleanQuery, RetrievalError> {
+        self.build(&self.terms(question))
+    }
+
+    fn build(&self, terms: &[(String, f32)]) -> Result<BooleanQuery, RetrievalError> {
+        let ranking = self.ranking;
         let term = |field: Field, text: &str, boost: f32| -> Box<dyn Query> {
             let query = TermQuery::new(
                 Term::from_field_text(field, text),
@@ -365,20 +387,16 @@ impl Retriever {
             );
             Box::new(BoostQuery::new(Box::new(query), boost))
         };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(units.len());
-        for (unit, weight) in &units {
-            let stemmed = tokenizer::tokens(&mut stem, unit)
-                .into_iter()
-                .next()
-                .unwrap_or_else(|| unit.clone());
-            let mut disjuncts: Vec<Box<dyn Query>> = Vec::with_capacity(4);
-            for (field, text, boost) in [
-                (self.fields.body, &stemmed, ranking.body),
-                (self.fields.prose, &stemmed, ranking.prose),
-                (self.fields.context, &stemmed, ranking.context),
-                (self.fields.heading, &stemmed, ranking.heading),
-                (self.fields.symbol_terms, &stemmed, ranking.symbol),
-                (self.fields.path_terms, &stemmed, ranking.path),
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(terms.len());
+        for (text, weight) in terms {
+            let mut disjuncts: Vec<Box<dyn Query>> = Vec::with_capacity(6);
+            for (field, boost) in [
+                (self.fields.body, ranking.body),
+                (self.fields.prose, ranking.prose),
+                (self.fields.context, ranking.context),
+                (self.fields.heading, ranking.heading),
+                (self.fields.symbol_terms, ranking.symbol),
+                (self.fields.path_terms, ranking.path),
             ] {
                 if boost > 0.0 {
                     disjuncts.push(term(field, text, boost * weight));
@@ -398,12 +416,14 @@ impl Retriever {
     /// The `limit` best passages for a question.
     pub fn search(&self, question: &str, limit: usize) -> Result<Vec<Hit>, RetrievalError> {
         let limit = limit.max(1);
-        let query = self.query(question)?;
+        let terms = self.terms(question);
         let searcher = self.reader.searcher();
         let per_file = self.ranking.per_file.max(1);
         let depth = self.ranking.depth.max(limit * 4).max(20);
-        let top = searcher.search(&query, &TopDocs::with_limit(depth).order_by_score())?;
-        let top = self.rerank(&searcher, top, asks_about_releases(question))?;
+        let about_releases = asks_about_releases(question);
+        let collector = TopDocs::with_limit(depth).order_by_score();
+        let top = searcher.search(&self.build(&terms)?, &collector)?;
+        let top = self.rerank(&searcher, top, about_releases)?;
         // Diversify by file before loading any stored document.
         let mut per_path: HashMap<u64, usize> = HashMap::new();
         let mut hits = Vec::with_capacity(limit);
