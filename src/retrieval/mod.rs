@@ -1,9 +1,13 @@
 //! Retrieval: a customer's question in, ranked passages out.
 //!
 //! The question is cut to its content words (question words and filler dropped),
-//! analysed like the indexed fields, and run as a BM25 disjunction over the chunk
-//! body, its symbol names, its heading breadcrumb and its path, each with a boost.
-//! Results are diversified so one file cannot fill the whole list.
+//! analysed like the indexed fields, and run as a BM25 disjunction: each term
+//! scores by its best field among body, prose, file summary, heading, symbol
+//! names and path. The top candidates are re-scored by their role's prior
+//! (tests down, examples and docs up) and diversified to one passage per file.
+
+mod question;
+mod ranking;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -20,6 +24,10 @@ use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query
 use tantivy::schema::{Field, IndexRecordOption, Term, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument};
+
+pub use self::question::{asks_about_releases, content_words};
+use self::question::{compounds, dedup};
+pub use self::ranking::Ranking;
 
 /// Errors of the retrieval path.
 #[derive(Debug, thiserror::Error)]
@@ -54,237 +62,6 @@ pub struct Hit {
     /// Stable chunk id; not part of the JSON contract.
     #[serde(skip)]
     pub id: String,
-}
-
-/// How results are ranked; the defaults are what `docent search` uses.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Ranking {
-    pub body: f32,
-    /// Comments, docstrings and doc text.
-    pub prose: f32,
-    /// The summary of the chunk's file.
-    pub context: f32,
-
-    pub symbol: f32,
-    pub heading: f32,
-    pub path: f32,
-    /// At most this many passages of one file in a result list.
-    pub per_file: usize,
-    /// Weight of joined adjacent words (`fast fields` -> `fastfields`, `fast_fields`).
-    pub compound: f32,
-    /// Priors by role: how likely a passage of this sort answers a support question.
-    pub test: f32,
-    pub example: f32,
-    pub doc: f32,
-    pub config: f32,
-    /// Release notes, for a question that is not about releases...
-    pub changelog: f32,
-    /// ...and for one that is ("what changed in 2.1?", "is X deprecated?").
-    pub changelog_asked: f32,
-    /// BM25 candidates re-ranked with priors.
-    pub depth: usize,
-
-    /// Share of a term's other field matches added to its best one (1: plain sum).
-    pub tie: f32,
-}
-
-impl Ranking {
-    /// Sets a parameter by name (`body=1.5`); for experiments from the CLI.
-    pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
-        let float = || {
-            value
-                .parse::<f32>()
-                .map_err(|e| format!("{name}={value}: {e}"))
-        };
-        let int = || {
-            value
-                .parse::<usize>()
-                .map_err(|e| format!("{name}={value}: {e}"))
-        };
-        match name {
-            "body" => self.body = float()?,
-            "prose" => self.prose = float()?,
-            "context" => self.context = float()?,
-
-            "symbol" => self.symbol = float()?,
-            "heading" => self.heading = float()?,
-            "path" => self.path = float()?,
-            "compound" => self.compound = float()?,
-            "test" => self.test = float()?,
-            "example" => self.example = float()?,
-            "doc" => self.doc = float()?,
-            "config" => self.config = float()?,
-            "changelog" => self.changelog = float()?,
-            "changelog_asked" => self.changelog_asked = float()?,
-            "per_file" => self.per_file = int()?,
-            "depth" => self.depth = int()?,
-
-            "tie" => self.tie = float()?,
-
-            _ => return Err(format!("unknown ranking parameter {name:?}")),
-        }
-        Ok(())
-    }
-}
-
-impl Default for Ranking {
-    fn default() -> Self {
-        Ranking {
-            body: 1.0,
-            prose: 1.5,
-            context: 1.0,
-
-            symbol: 1.5,
-            heading: 2.0,
-            path: 1.0,
-            per_file: 1,
-            compound: 1.0,
-            test: 0.3,
-            example: 1.4,
-            doc: 1.25,
-            config: 1.0,
-            changelog: 0.6,
-            changelog_asked: 1.5,
-            depth: 100,
-
-            tie: 0.2,
-        }
-    }
-}
-
-/// Words that carry no topic in a support question.
-const STOPWORDS: &[&str] = &[
-    "a",
-    "about",
-    "after",
-    "all",
-    "also",
-    "am",
-    "an",
-    "and",
-    "any",
-    "anyone",
-    "are",
-    "as",
-    "at",
-    "be",
-    "been",
-    "before",
-    "being",
-    "but",
-    "by",
-    "can",
-    "could",
-    "did",
-    "do",
-    "does",
-    "doing",
-    "done",
-    "else",
-    "even",
-    "ever",
-    "for",
-    "from",
-    "get",
-    "gets",
-    "getting",
-    "got",
-    "had",
-    "has",
-    "have",
-    "having",
-    "hello",
-    "help",
-    "hi",
-    "how",
-    "i",
-    "if",
-    "im",
-    "in",
-    "into",
-    "is",
-    "it",
-    "its",
-    "just",
-    "know",
-    "like",
-    "me",
-    "might",
-    "my",
-    "need",
-    "needs",
-    "of",
-    "on",
-    "one",
-    "or",
-    "our",
-    "please",
-    "possible",
-    "should",
-    "so",
-    "some",
-    "someone",
-    "something",
-    "tell",
-    "than",
-    "thanks",
-    "that",
-    "the",
-    "their",
-    "them",
-    "then",
-    "there",
-    "these",
-    "they",
-    "this",
-    "those",
-    "to",
-    "try",
-    "trying",
-    "us",
-    "use",
-    "using",
-    "want",
-    "was",
-    "way",
-    "we",
-    "were",
-    "what",
-    "whats",
-    "when",
-    "where",
-    "which",
-    "while",
-    "who",
-    "why",
-    "will",
-    "with",
-    "would",
-    "you",
-    "your",
-];
-
-fn is_stopword(word: &str) -> bool {
-    STOPWORDS.binary_search(&word).is_ok()
-}
-
-/// Cuts a question to its content words; keeps everything if nothing would remain.
-pub fn content_words(query: &str) -> String {
-    let words: Vec<&str> = query
-        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '\''))
-        .map(|w| w.trim_matches('\''))
-        .filter(|w| !w.is_empty())
-        .collect();
-    let kept: Vec<&str> = words
-        .iter()
-        .copied()
-        .filter(|w| !is_stopword(&w.to_lowercase().replace('\'', "")))
-        .collect();
-    if kept.is_empty() {
-        words.join(" ")
-    } else {
-        kept.join(" ")
-    }
 }
 
 /// A searcher over the served generation of an index directory.
@@ -517,89 +294,5 @@ impl Retriever {
             header: text(f.header),
             id: text(f.id),
         }
-    }
-}
-
-/// Words that make a question one about releases and changes.
-const RELEASE_WORDS: &[&str] = &[
-    "added",
-    "breaking",
-    "changed",
-    "changelog",
-    "changes",
-    "deprecated",
-    "deprecation",
-    "latest",
-    "migrate",
-    "migration",
-    "new",
-    "release",
-    "released",
-    "releases",
-    "removed",
-    "upgrade",
-    "upgrading",
-    "version",
-    "versions",
-];
-
-/// Whether a question asks about releases: what changed, what is deprecated.
-pub fn asks_about_releases(question: &str) -> bool {
-    question
-        .split(|c: char| !c.is_alphanumeric())
-        .any(|w| RELEASE_WORDS.contains(&w.to_lowercase().as_str()))
-}
-
-/// Adjacent content words joined, as identifiers spell them: `fast fields` ->
-/// `fastfields` and `fast_fields`.
-fn compounds(words: &str) -> Vec<String> {
-    let words: Vec<String> = words
-        .split_whitespace()
-        .filter(|w| w.chars().all(char::is_alphabetic))
-        .map(str::to_lowercase)
-        .collect();
-    let mut out = Vec::new();
-    for pair in words.windows(2) {
-        out.push(format!("{}{}", pair[0], pair[1]));
-        out.push(format!("{}_{}", pair[0], pair[1]));
-    }
-    out
-}
-
-fn dedup(mut terms: Vec<String>) -> Vec<String> {
-    let mut seen = std::collections::HashSet::new();
-    terms.retain(|t| seen.insert(t.clone()));
-    terms
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn release_questions_are_recognised() {
-        assert!(asks_about_releases("What changed in 2.1?"));
-        assert!(asks_about_releases("is the offset parameter deprecated"));
-        assert!(!asks_about_releases("how do I verify a webhook"));
-    }
-
-    #[test]
-    fn stopwords_are_sorted_for_binary_search() {
-        let mut sorted = STOPWORDS.to_vec();
-        sorted.sort_unstable();
-        assert_eq!(sorted, STOPWORDS);
-    }
-
-    #[test]
-    fn content_words_drop_question_filler() {
-        assert_eq!(
-            content_words("Why do my webhook signatures not verify?"),
-            "webhook signatures not verify"
-        );
-        assert_eq!(content_words("how do I"), "how do I");
-        assert_eq!(
-            content_words("What's Router::nest_service for?"),
-            "Router nest_service"
-        );
     }
 }
