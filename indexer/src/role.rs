@@ -107,7 +107,7 @@ fn is_example_path(path: &str) -> bool {
 }
 
 /// Whether a code chunk is a test by its symbol path (`mod tests > fn ...`).
-fn is_test_symbol(symbol: &str) -> bool {
+pub fn is_test_symbol(symbol: &str) -> bool {
     symbol.split(" > ").any(|part| {
         let name = part.rsplit(' ').next().unwrap_or(part);
         part == "mod tests"

@@ -7,6 +7,7 @@ use proptest::prelude::*;
 const ITEMS: ChunkOptions = ChunkOptions {
     max_bytes: 600,
     merge_bytes: 0,
+    sliver_bytes: 0,
 };
 
 fn fixture(name: &str) -> String {
@@ -51,6 +52,15 @@ fn rust_with_default_budget_merges_small_neighbours() {
         "src/routing/mod.rs",
         &ChunkOptions::default()
     ));
+}
+
+#[test]
+fn slivers_join_their_neighbours() {
+    let options = ChunkOptions {
+        merge_bytes: 0,
+        ..ChunkOptions::default()
+    };
+    insta::assert_snapshot!(snapshot("router.rs", "src/routing/mod.rs", &options));
 }
 
 #[test]

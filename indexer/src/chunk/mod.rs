@@ -44,6 +44,9 @@ pub struct ChunkOptions {
     pub max_bytes: usize,
     /// Adjacent segments are merged while their combined size stays under this.
     pub merge_bytes: usize,
+    /// Segments and split pieces smaller than this (an `impl` line, a lone
+    /// attribute) join their neighbour even past the budgets.
+    pub sliver_bytes: usize,
 }
 
 impl Default for ChunkOptions {
@@ -51,6 +54,7 @@ impl Default for ChunkOptions {
         ChunkOptions {
             max_bytes: 1_800,
             merge_bytes: 900,
+            sliver_bytes: 160,
         }
     }
 }
@@ -251,11 +255,15 @@ fn dedup_keep_order(items: Vec<String>) -> Vec<String> {
 
 /// Merges runs of small adjacent segments of the same kind up to `merge_bytes`.
 fn merge(segments: Vec<Segment>, lines: &LineIndex, options: &ChunkOptions) -> Vec<Segment> {
+    let is_test = |s: &Segment| s.symbols.iter().any(|sym| crate::role::is_test_symbol(sym));
     let mut out: Vec<Segment> = Vec::with_capacity(segments.len());
     for segment in segments {
         if let Some(last) = out.last_mut()
             && last.kind == segment.kind
-            && lines.byte_len(last.start, segment.end.max(last.end)) <= options.merge_bytes
+            // Tests stay apart from the code they test: their role differs.
+            && is_test(last) == is_test(&segment)
+            && (lines.byte_len(last.start, segment.end.max(last.end)) <= options.merge_bytes
+                || lines.byte_len(last.start, last.end) < options.sliver_bytes)
         {
             last.end = segment.end.max(last.end);
             last.symbols.extend(segment.symbols);
@@ -320,7 +328,7 @@ fn render(
         out.push(make(start, end, text, None));
         return;
     }
-    let pieces = split_long(lang, segment.split, text, options.max_bytes);
+    let pieces = split_long(lang, segment.split, text, options);
     let n = pieces.len();
     for (i, piece) in pieces.into_iter().enumerate() {
         let piece = lines.widen_to_lines(range.start + piece.start..range.start + piece.end);
@@ -336,7 +344,8 @@ fn render(
 /// by syntax tree for code, by Markdown structure for docs, by prose otherwise.
 /// Text with very long lines (minified, generated) is cut by [`split_plain`],
 /// which is linear whatever the input.
-fn split_long(lang: Lang, split: Split, text: &str, max_bytes: usize) -> Vec<Range<usize>> {
+fn split_long(lang: Lang, split: Split, text: &str, options: &ChunkOptions) -> Vec<Range<usize>> {
+    let (max_bytes, sliver) = (options.max_bytes, options.sliver_bytes);
     fn ranges<'t>(it: impl Iterator<Item = (usize, &'t str)>) -> Vec<Range<usize>> {
         it.map(|(start, piece)| start..start + piece.len())
             .collect()
@@ -358,11 +367,16 @@ fn split_long(lang: Lang, split: Split, text: &str, max_bytes: usize) -> Vec<Ran
         return std::iter::once(0..text.len()).collect();
     }
     // text-splitter may cut deep in the tree and leave slivers; re-join
-    // neighbours while they fit, so pieces are as large as the budget allows.
+    // neighbours while they fit, so pieces are as large as the budget allows,
+    // and let a sliver join its neighbour even a little past the budget.
     let mut joined: Vec<Range<usize>> = Vec::with_capacity(pieces.len());
     for piece in pieces {
         match joined.last_mut() {
-            Some(last) if piece.end.saturating_sub(last.start) <= max_bytes => {
+            Some(last)
+                if piece.end.saturating_sub(last.start) <= max_bytes
+                    || (last.len().min(piece.len()) < sliver
+                        && piece.end.saturating_sub(last.start) <= max_bytes + sliver) =>
+            {
                 last.end = piece.end.max(last.end)
             }
             _ => joined.push(piece),
