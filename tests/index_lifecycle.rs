@@ -210,6 +210,15 @@ fn skipped_files_are_counted_by_reason() {
     assert_eq!(skip(SkipReason::TooLarge), 1);
     assert_eq!(skip(SkipReason::Binary), 1);
     assert!(paths_for(&s.index, "ignored").is_empty());
+
+    // Skips are remembered: an unchanged tree is up to date, with the same counts.
+    let again = s.index(None);
+    assert!(
+        again.up_to_date,
+        "a skipped binary must not force a new generation"
+    );
+    assert_eq!(again.files, 1);
+    assert_eq!(again.skips, report.skips);
 }
 
 #[test]

@@ -11,9 +11,10 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use rayon::prelude::*;
 use serde::Serialize;
 use tantivy::schema::Term;
-use tantivy::{Index, IndexWriter, TantivyDocument};
+use tantivy::{Index, IndexWriter};
 
-use crate::chunk::{Chunk, ChunkOptions, chunk_file};
+use crate::chunk::{ChunkOptions, chunk_file};
+use crate::document::{document, included_docs};
 use crate::error::{Error, Result};
 use crate::manifest::{FileEntry, Manifest, content_hash};
 use crate::schema::{self, Fields, SCHEMA_VERSION};
@@ -112,107 +113,6 @@ impl Report {
     }
 }
 
-/// The stable id of a chunk: its root, path, lines and text.
-pub fn chunk_id(root: &str, path: &str, chunk: &Chunk) -> String {
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    for part in [root.as_bytes(), b"\0", path.as_bytes(), b"\0"] {
-        hasher.update(part);
-    }
-    hasher.update(&chunk.start_line.to_le_bytes());
-    hasher.update(&chunk.end_line.to_le_bytes());
-    hasher.update(chunk.text.as_bytes());
-    format!("{:032x}", hasher.digest128())
-}
-
-/// The text of the Markdown files a Rust chunk pulls into its docs with
-/// `#[doc = include_str!("...")]`, so the item is found by its documentation.
-/// Paths resolve against the chunk's file and must stay inside its root.
-fn included_docs(
-    root: &Path,
-    file: &Path,
-    text: &str,
-    cache: &mut HashMap<PathBuf, String>,
-) -> String {
-    const MAX_INCLUDED_BYTES: u64 = 64 * 1024;
-    let mut out = String::new();
-    for line in text
-        .lines()
-        .filter(|l| l.contains("doc") && l.contains("include_str!"))
-    {
-        let Some(rest) = line.split("include_str!(").nth(1) else {
-            continue;
-        };
-        let Some(literal) = rest
-            .trim_start()
-            .strip_prefix('"')
-            .and_then(|r| r.split('"').next())
-        else {
-            continue;
-        };
-        let Some(dir) = file.parent() else { continue };
-        let target = dir.join(literal);
-        if !matches!(
-            crate::lang::Lang::detect(&target),
-            Some(crate::lang::Lang::Markdown | crate::lang::Lang::Text)
-        ) {
-            continue;
-        }
-        let text = cache.entry(target.clone()).or_insert_with(|| {
-            let inside = target.canonicalize().is_ok_and(|t| t.starts_with(root));
-            let small = fs::metadata(&target).is_ok_and(|m| m.len() <= MAX_INCLUDED_BYTES);
-            if inside && small {
-                fs::read_to_string(&target).unwrap_or_default()
-            } else {
-                String::new()
-            }
-        });
-        out.push_str(text);
-        out.push('\n');
-    }
-    out
-}
-
-fn document(
-    fields: &Fields,
-    root: &str,
-    path: &str,
-    key: &str,
-    summary: Option<&str>,
-    included: &str,
-    chunk: &Chunk,
-) -> TantivyDocument {
-    let mut doc = TantivyDocument::new();
-    doc.add_text(fields.id, chunk_id(root, path, chunk));
-    doc.add_text(fields.file, key);
-    doc.add_text(fields.root, root);
-    doc.add_text(fields.path, path);
-    doc.add_text(fields.path_terms, path);
-    doc.add_text(fields.lang, chunk.lang.as_str());
-    doc.add_text(fields.kind, chunk.kind.as_str());
-    if let Some(symbol) = &chunk.symbol {
-        doc.add_text(fields.symbol, symbol);
-        doc.add_text(fields.symbol_terms, schema::symbol_names(symbol));
-    }
-    if let Some(heading) = &chunk.heading {
-        doc.add_text(fields.heading, heading);
-    }
-    doc.add_u64(fields.start_line, u64::from(chunk.start_line));
-    doc.add_u64(fields.end_line, u64::from(chunk.end_line));
-    doc.add_text(fields.header, &chunk.header);
-    doc.add_text(fields.body, &chunk.text);
-    let mut prose = crate::prose::extract(chunk.lang, chunk.kind, &chunk.text);
-    prose.push_str(included);
-    doc.add_text(fields.prose, prose);
-    if let Some(summary) = summary
-        && chunk.kind == crate::lang::Kind::Code
-    {
-        doc.add_text(fields.context, summary);
-    }
-    doc.add_u64(fields.role, crate::role::role(path, chunk) as u64);
-    doc.add_u64(fields.file_hash, schema::file_hash(key));
-    doc
-}
-
 /// Decodes file bytes: lossy when not UTF-8, with a warning naming the first bad line.
 fn decode(bytes: Vec<u8>) -> (String, Option<String>) {
     match String::from_utf8(bytes) {
@@ -281,6 +181,7 @@ impl Run<'_> {
             mtime_ns: file.mtime_ns,
             hash,
             chunks: 0,
+            skipped: None,
         };
         if let Some(previous) = self.previous.files.get(key)
             && previous.hash == entry.hash
@@ -387,8 +288,9 @@ pub fn index(
     let seen: HashSet<&str> = keys.iter().map(String::as_str).collect();
     let removed: Vec<&String> = previous_manifest
         .files
-        .keys()
-        .filter(|k| !seen.contains(k.as_str()))
+        .iter()
+        .filter(|(k, entry)| !seen.contains(k.as_str()) && entry.skipped.is_none())
+        .map(|(k, _)| k)
         .collect();
     // Files whose size or time changed, or that are new, are read; the rest are not.
     let mut manifest = Manifest::default();
@@ -396,12 +298,15 @@ pub fn index(
     for (file, key) in walked.files.iter().zip(&keys) {
         match previous_manifest.files.get(key) {
             Some(entry) if entry.size == file.size && entry.mtime_ns == file.mtime_ns => {
+                if let Some(reason) = entry.skipped {
+                    *skips.entry(reason).or_default() += 1;
+                }
                 manifest.files.insert(key.clone(), entry.clone());
             }
             _ => candidates.push((file, key)),
         }
     }
-    let unchanged_by_stat = manifest.files.len() as u64;
+    let unchanged_by_stat = manifest.indexed().count() as u64;
     let same_release = previous
         .as_ref()
         .is_some_and(|(g, _)| g.meta.release == release);
@@ -415,7 +320,7 @@ pub fn index(
             generation: generation.meta.generation,
             release,
             up_to_date: true,
-            files: manifest.files.len() as u64,
+            files: manifest.indexed().count() as u64,
             files_parsed: 0,
             files_unchanged: unchanged_by_stat,
             files_removed: 0,
@@ -483,7 +388,7 @@ pub fn index(
     progress.finish();
     let mut files_parsed = 0;
     let mut files_unchanged = unchanged_by_stat;
-    for ((_, key), outcome) in candidates.iter().zip(outcomes) {
+    for ((file, key), outcome) in candidates.iter().zip(outcomes) {
         match outcome? {
             FileOutcome::Unchanged(entry) => {
                 files_unchanged += 1;
@@ -494,9 +399,21 @@ pub fn index(
                 manifest.files.insert((*key).clone(), entry);
             }
             FileOutcome::Skipped(reason) => {
-                // A file that was indexed before and is now unreadable or binary leaves.
+                // A file that was indexed before and is now binary or too big leaves.
                 writer.delete_term(Term::from_field_text(fields.file, key));
                 *skips.entry(reason).or_default() += 1;
+                // Remember the skip so the unchanged file is not read again; an
+                // unreadable file is retried next time.
+                if reason != SkipReason::Unreadable {
+                    let entry = FileEntry {
+                        size: file.size,
+                        mtime_ns: file.mtime_ns,
+                        hash: String::new(),
+                        chunks: 0,
+                        skipped: Some(reason),
+                    };
+                    manifest.files.insert((*key).clone(), entry);
+                }
             }
         }
     }
@@ -522,9 +439,9 @@ pub fn index(
         generation: number,
         release: release.clone(),
         created_unix: now_unix(),
-        files: manifest.files.len() as u64,
+        files: manifest.indexed().count() as u64,
         chunks: manifest.chunks(),
-        bytes: manifest.files.values().map(|f| f.size).sum(),
+        bytes: manifest.indexed().map(|f| f.size).sum(),
         roots: roots
             .iter()
             .map(|r| RootMeta {

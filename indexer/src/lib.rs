@@ -5,6 +5,7 @@
 //! through [`store::IndexDir::open_current`] and the field map in [`schema`].
 
 pub mod chunk;
+pub mod document;
 pub mod error;
 pub mod indexing;
 pub mod lang;

@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, IoContext, Result};
+use crate::walk::SkipReason;
 
 /// File name of the manifest inside a generation directory.
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -21,6 +22,10 @@ pub struct FileEntry {
     pub hash: String,
     /// Chunks this file contributed.
     pub chunks: u32,
+    /// Set when the file was read but not indexed (binary, over the size cap):
+    /// remembered so an unchanged file is not read again on the next run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<SkipReason>,
 }
 
 /// Every indexed file of a generation, keyed by `root/path`.
@@ -53,6 +58,11 @@ impl Manifest {
     /// Total chunks across files.
     pub fn chunks(&self) -> u64 {
         self.files.values().map(|f| u64::from(f.chunks)).sum()
+    }
+
+    /// The files that are in the index (not remembered skips).
+    pub fn indexed(&self) -> impl Iterator<Item = &FileEntry> {
+        self.files.values().filter(|f| f.skipped.is_none())
     }
 }
 
