@@ -272,3 +272,20 @@ fn a_missing_root_is_a_clear_error() {
         stderr(&output)
     );
 }
+
+#[test]
+fn an_index_inside_its_own_root_is_not_indexed() {
+    let s = Scratch::empty();
+    s.write("docs/a.md", "# A\n\nThe quillwort page.\n");
+    let index = s.root.join("search-index");
+    let options = docent_indexer::IndexOptions::default();
+    let roots = [s.root.clone()];
+    let progress = docent_indexer::indexing::NoProgress;
+    docent_indexer::index(&index, &roots, &options, &progress).unwrap();
+    std::fs::write(s.root.join("docs/b.md"), "# B\n\nAnother page.\n").unwrap();
+    let second = docent_indexer::index(&index, &roots, &options, &progress).unwrap();
+    assert_eq!(
+        second.files, 2,
+        "only the two pages, not the index's own files"
+    );
+}

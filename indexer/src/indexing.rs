@@ -278,7 +278,7 @@ pub fn index(
         .or_else(|| previous.as_ref().map(|(g, _)| g.meta.release.clone()))
         .unwrap_or_else(|| "dev".to_string());
 
-    let walked = walk::walk(&roots, options.max_file_bytes)?;
+    let walked = walk::walk(&roots, options.max_file_bytes, Some(dir))?;
     let mut skips = walked.skips;
     let keys: Vec<String> = walked
         .files

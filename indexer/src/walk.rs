@@ -135,11 +135,14 @@ fn relative(root: &Path, path: &Path) -> String {
 }
 
 /// Walks every root and lists the files to index, sorted by root then path.
-pub fn walk(roots: &[Root], max_file_bytes: u64) -> Result<Walked> {
+/// `exclude` (the index directory itself, when it lies inside a root) is not walked.
+pub fn walk(roots: &[Root], max_file_bytes: u64, exclude: Option<&Path>) -> Result<Walked> {
     let mut walked = Walked::default();
     let pruned: Arc<Mutex<Skips>> = Arc::default();
+    let exclude: Option<PathBuf> = exclude.and_then(|p| p.canonicalize().ok());
     for (root_index, root) in roots.iter().enumerate() {
         let counter = Arc::clone(&pruned);
+        let exclude = exclude.clone();
         let walker = ignore::WalkBuilder::new(&root.path)
             .require_git(false)
             .hidden(false)
@@ -147,6 +150,9 @@ pub fn walk(roots: &[Root], max_file_bytes: u64) -> Result<Walked> {
             .filter_entry(move |entry| {
                 if entry.depth() == 0 {
                     return true;
+                }
+                if exclude.as_deref().is_some_and(|x| entry.path() == x) {
+                    return false;
                 }
                 let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
                 let name = entry.file_name().to_string_lossy();
