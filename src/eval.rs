@@ -134,8 +134,29 @@ pub fn evaluate(retriever: &Retriever, questions: &[Question]) -> Result<Scores,
     })
 }
 
-/// A gold path matches a passage's path, or its `root/path`.
+/// A gold path matches a passage's path or its `root/path`; a gold path ending
+/// in `/` names a directory and matches every file below it.
 fn gold_matches(gold: &str, root: &str, path: &str) -> bool {
     let gold = gold.trim_start_matches("./");
-    gold == path || gold.strip_prefix(root).and_then(|g| g.strip_prefix('/')) == Some(path)
+    let gold = gold.strip_prefix(root).and_then(|g| g.strip_prefix('/')).unwrap_or(gold);
+    if gold.ends_with('/') {
+        path.starts_with(gold)
+    } else {
+        gold == path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gold_matches;
+
+    #[test]
+    fn gold_paths_match_with_or_without_root_and_as_directories() {
+        assert!(gold_matches("src/lib.rs", "axum", "src/lib.rs"));
+        assert!(gold_matches("./src/lib.rs", "axum", "src/lib.rs"));
+        assert!(gold_matches("axum/src/lib.rs", "axum", "src/lib.rs"));
+        assert!(gold_matches("src/routing/", "axum", "src/routing/mod.rs"));
+        assert!(!gold_matches("src/lib.rs", "axum", "src/main.rs"));
+        assert!(!gold_matches("src/rout", "axum", "src/routing/mod.rs"));
+    }
 }
