@@ -138,7 +138,10 @@ pub fn evaluate(retriever: &Retriever, questions: &[Question]) -> Result<Scores,
 /// in `/` names a directory and matches every file below it.
 fn gold_matches(gold: &str, root: &str, path: &str) -> bool {
     let gold = gold.trim_start_matches("./");
-    let gold = gold.strip_prefix(root).and_then(|g| g.strip_prefix('/')).unwrap_or(gold);
+    let gold = gold
+        .strip_prefix(root)
+        .and_then(|g| g.strip_prefix('/'))
+        .unwrap_or(gold);
     if gold.ends_with('/') {
         path.starts_with(gold)
     } else {

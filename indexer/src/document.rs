@@ -1,13 +1,13 @@
 //! How a chunk becomes a tantivy document: its stable id, its searchable
-//! fields (symbol names, prose, file summary, included docs) and its role.
+//! fields (symbol names, prose, file card, included docs) and its role.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use tantivy::TantivyDocument;
 
-use crate::chunk::Chunk;
+use crate::chunk::{Chunk, Chunked};
 use crate::schema::{self, Fields};
 
 /// The stable id of a chunk: its root, path, lines and text.
@@ -20,6 +20,33 @@ pub fn chunk_id(root: &str, path: &str, chunk: &Chunk) -> String {
     hasher.update(&chunk.end_line.to_le_bytes());
     hasher.update(chunk.text.as_bytes());
     format!("{:032x}", hasher.digest128())
+}
+
+/// Longest file card, in bytes.
+const MAX_CARD_BYTES: usize = 1_500;
+
+/// A file's card, searched with each of its chunks: the file's summary (module
+/// doc opening) and the names of everything in it (symbols, headings), so a
+/// chunk can match on what its file is about.
+pub(crate) fn file_card(chunked: &Chunked) -> String {
+    let mut card = chunked.summary.clone().unwrap_or_default();
+    let mut seen = HashSet::new();
+    let names = chunked
+        .chunks
+        .iter()
+        .flat_map(|c| c.symbol.iter().chain(c.heading.iter()));
+    for name in names {
+        for word in schema::symbol_names(name).split(' ') {
+            if card.len() >= MAX_CARD_BYTES {
+                return card;
+            }
+            if !word.is_empty() && seen.insert(word.to_string()) {
+                card.push(' ');
+                card.push_str(word);
+            }
+        }
+    }
+    card
 }
 
 /// The text of the Markdown files a Rust chunk pulls into its docs with
@@ -75,7 +102,7 @@ pub(crate) fn document(
     root: &str,
     path: &str,
     key: &str,
-    summary: Option<&str>,
+    card: &str,
     included: &str,
     chunk: &Chunk,
 ) -> TantivyDocument {
@@ -101,11 +128,7 @@ pub(crate) fn document(
     let mut prose = crate::prose::extract(chunk.lang, chunk.kind, &chunk.text);
     prose.push_str(included);
     doc.add_text(fields.prose, prose);
-    if let Some(summary) = summary
-        && chunk.kind == crate::lang::Kind::Code
-    {
-        doc.add_text(fields.context, summary);
-    }
+    doc.add_text(fields.context, card);
     doc.add_u64(fields.role, crate::role::role(path, chunk) as u64);
     doc.add_u64(fields.file_hash, schema::file_hash(key));
     doc

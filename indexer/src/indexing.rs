@@ -14,7 +14,7 @@ use tantivy::schema::Term;
 use tantivy::{Index, IndexWriter};
 
 use crate::chunk::{ChunkOptions, chunk_file};
-use crate::document::{document, included_docs};
+use crate::document::{document, file_card, included_docs};
 use crate::error::{Error, Result};
 use crate::manifest::{FileEntry, Manifest, content_hash};
 use crate::schema::{self, Fields, SCHEMA_VERSION};
@@ -194,14 +194,14 @@ impl Run<'_> {
             self.warn(shown.clone(), message);
         }
         let chunked = chunk_file(&file.path, file.lang, &text, &self.options.chunk);
-        for message in chunked.warnings {
-            self.warn(shown.clone(), message);
+        for message in &chunked.warnings {
+            self.warn(shown.clone(), message.clone());
         }
         entry.chunks = chunked.chunks.len() as u32;
         // Old chunks of this file go first; the delete's opstamp precedes the adds.
         self.writer
             .delete_term(Term::from_field_text(self.fields.file, key));
-        let summary = chunked.summary.as_deref();
+        let card = file_card(&chunked);
         let mut included = HashMap::new();
         for chunk in &chunked.chunks {
             let docs =
@@ -215,7 +215,7 @@ impl Run<'_> {
                 } else {
                     String::new()
                 };
-            let doc = document(&self.fields, root, &file.path, key, summary, &docs, chunk);
+            let doc = document(&self.fields, root, &file.path, key, &card, &docs, chunk);
             self.writer.add_document(doc)?;
         }
         self.chunks_written

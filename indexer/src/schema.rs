@@ -46,7 +46,7 @@ pub struct Fields {
     pub body: Field,
     /// Comments, docstrings and doc text: searchable (stemmed), not stored.
     pub prose: Field,
-    /// The summary of the chunk's file (module doc opening), searchable, not stored.
+    /// The card of the chunk's file (summary and names of its items), searchable, not stored.
     pub context: Field,
     /// A 64-bit hash of `file`, a fast field: groups chunks by file when ranking.
     pub file_hash: Field,

@@ -7,7 +7,7 @@ pub struct Ranking {
     pub body: f32,
     /// Comments, docstrings and doc text.
     pub prose: f32,
-    /// The summary of the chunk's file.
+    /// The card of the chunk's file: its summary and the names of its items.
     pub context: f32,
 
     pub symbol: f32,
