@@ -33,7 +33,7 @@ for run in $(seq "$RUNS"); do
   bytes=$(field "$WORK/cold.json" bytes_parsed)
   echo "$secs $rss_kb $bytes" >> "$WORK/cold.txt"
 
-  victim=$(find "$WORK/src" -name lib.rs | sort | head -n 1)
+  victim=$(find "$WORK/src" -name lib.rs | sort | sed -n 1p)
   echo "// touched by the benchmark, run $run" >> "$victim"
   /usr/bin/time -f "%e" -o "$WORK/time.txt" "$BIN" index "$WORK/src" --index "$WORK/index" --json > "$WORK/touch.json"
   cat "$WORK/time.txt" >> "$WORK/touch.txt"

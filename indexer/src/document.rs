@@ -23,13 +23,12 @@ pub fn chunk_id(root: &str, path: &str, chunk: &Chunk) -> String {
 }
 
 /// Longest file card, in bytes.
-const MAX_CARD_BYTES: usize = 1_500;
+const MAX_CARD_BYTES: usize = 2_000;
 
-/// A file's card, searched with each of its chunks: the file's summary (module
-/// doc opening) and the names of everything in it (symbols, headings), so a
-/// chunk can match on what its file is about.
-pub(crate) fn file_card(chunked: &Chunked) -> String {
-    let mut card = chunked.summary.clone().unwrap_or_default();
+/// A file's card: its path, its summary (module doc opening) and the names of
+/// everything in it (symbols, headings): what the file is about.
+pub(crate) fn file_card(path: &str, chunked: &Chunked) -> String {
+    let mut card = format!("{path} {}", chunked.summary.as_deref().unwrap_or_default());
     let mut seen = HashSet::new();
     let names = chunked
         .chunks
@@ -102,7 +101,7 @@ pub(crate) fn document(
     root: &str,
     path: &str,
     key: &str,
-    card: &str,
+    summary: Option<&str>,
     included: &str,
     chunk: &Chunk,
 ) -> TantivyDocument {
@@ -128,8 +127,32 @@ pub(crate) fn document(
     let mut prose = crate::prose::extract(chunk.lang, chunk.kind, &chunk.text);
     prose.push_str(included);
     doc.add_text(fields.prose, prose);
-    doc.add_text(fields.context, card);
+    if let Some(summary) = summary
+        && chunk.kind == crate::lang::Kind::Code
+    {
+        doc.add_text(fields.context, summary);
+    }
     doc.add_u64(fields.role, crate::role::role(path, chunk) as u64);
+    doc.add_u64(fields.file_hash, schema::file_hash(key));
+    doc
+}
+
+/// A file's own document: its card, found by what the file is about. Shares the
+/// `file` key with the file's chunks, so one delete removes them all.
+pub(crate) fn file_document(
+    fields: &Fields,
+    root: &str,
+    path: &str,
+    key: &str,
+    card: &str,
+) -> TantivyDocument {
+    let mut doc = TantivyDocument::new();
+    doc.add_text(fields.file, key);
+    doc.add_text(fields.root, root);
+    doc.add_text(fields.path, path);
+    doc.add_text(fields.kind, schema::FILE_KIND);
+    doc.add_text(fields.card, card);
+    doc.add_u64(fields.role, crate::role::Role::Code as u64);
     doc.add_u64(fields.file_hash, schema::file_hash(key));
     doc
 }

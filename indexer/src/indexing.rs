@@ -14,7 +14,7 @@ use tantivy::schema::Term;
 use tantivy::{Index, IndexWriter};
 
 use crate::chunk::{ChunkOptions, chunk_file};
-use crate::document::{document, file_card, included_docs};
+use crate::document::{document, file_card, file_document, included_docs};
 use crate::error::{Error, Result};
 use crate::manifest::{FileEntry, Manifest, content_hash};
 use crate::schema::{self, Fields, SCHEMA_VERSION};
@@ -201,7 +201,7 @@ impl Run<'_> {
         // Old chunks of this file go first; the delete's opstamp precedes the adds.
         self.writer
             .delete_term(Term::from_field_text(self.fields.file, key));
-        let card = file_card(&chunked);
+        let summary = chunked.summary.as_deref();
         let mut included = HashMap::new();
         for chunk in &chunked.chunks {
             let docs =
@@ -215,7 +215,12 @@ impl Run<'_> {
                 } else {
                     String::new()
                 };
-            let doc = document(&self.fields, root, &file.path, key, &card, &docs, chunk);
+            let doc = document(&self.fields, root, &file.path, key, summary, &docs, chunk);
+            self.writer.add_document(doc)?;
+        }
+        if !chunked.chunks.is_empty() {
+            let card = file_card(&file.path, &chunked);
+            let doc = file_document(&self.fields, root, &file.path, key, &card);
             self.writer.add_document(doc)?;
         }
         self.chunks_written

@@ -12,6 +12,9 @@ use crate::tokenizer::{CODE_ANALYZER, STEM_ANALYZER, code_analyzer, stem_analyze
 /// Version of the on-disk format: schema, analyzers, and chunking rules.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The `kind` of a file's own document, which carries its card.
+pub const FILE_KIND: &str = "file";
+
 /// Name of the role fast field.
 pub const ROLE_FIELD: &str = "role";
 /// Name of the file-hash fast field.
@@ -46,8 +49,11 @@ pub struct Fields {
     pub body: Field,
     /// Comments, docstrings and doc text: searchable (stemmed), not stored.
     pub prose: Field,
-    /// The card of the chunk's file (summary and names of its items), searchable, not stored.
+    /// The summary of a code chunk's file (its module doc opening), searchable, not stored.
     pub context: Field,
+    /// Only on a file's own document (kind `file`): the file's card, its summary
+    /// and the names of its items. Searched to score files, not chunks.
+    pub card: Field,
     /// A 64-bit hash of `file`, a fast field: groups chunks by file when ranking.
     pub file_hash: Field,
     /// The chunk's [`crate::role::Role`], a fast field.
@@ -87,6 +93,7 @@ pub fn build() -> (Schema, Fields) {
         body: b.add_text_field("body", text(STEM_ANALYZER, true)),
         prose: b.add_text_field("prose", text(STEM_ANALYZER, false)),
         context: b.add_text_field("context", text(STEM_ANALYZER, false)),
+        card: b.add_text_field("card", text(STEM_ANALYZER, false)),
         file_hash: b.add_u64_field(FILE_HASH_FIELD, FAST),
         role: b.add_u64_field(ROLE_FIELD, FAST),
     };
@@ -113,6 +120,7 @@ pub fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
         body: f("body")?,
         prose: f("prose")?,
         context: f("context")?,
+        card: f("card")?,
         file_hash: f(FILE_HASH_FIELD)?,
         role: f(ROLE_FIELD)?,
     })

@@ -64,6 +64,42 @@ pub struct Hit {
     pub id: String,
 }
 
+/// Per-segment fast-field columns (role, file hash), opened once per search.
+struct FastColumns<'s> {
+    searcher: &'s Searcher,
+    segments: HashMap<u32, [Arc<dyn ColumnValues<u64>>; 2]>,
+}
+
+impl<'s> FastColumns<'s> {
+    fn new(searcher: &'s Searcher) -> FastColumns<'s> {
+        FastColumns {
+            searcher,
+            segments: HashMap::new(),
+        }
+    }
+
+    /// The role and file hash of a document.
+    fn get(&mut self, address: DocAddress) -> Result<(Role, u64), RetrievalError> {
+        if !self.segments.contains_key(&address.segment_ord) {
+            let fast = self
+                .searcher
+                .segment_reader(address.segment_ord)
+                .fast_fields();
+            let columns = [
+                fast.u64(schema::ROLE_FIELD)?
+                    .first_or_default_col(Role::Code as u64),
+                fast.u64(schema::FILE_HASH_FIELD)?.first_or_default_col(0),
+            ];
+            self.segments.insert(address.segment_ord, columns);
+        }
+        let [role, file] = &self.segments[&address.segment_ord];
+        Ok((
+            Role::from_u64(role.get_val(address.doc_id)),
+            file.get_val(address.doc_id),
+        ))
+    }
+}
+
 /// A searcher over the served generation of an index directory.
 pub struct Retriever {
     reader: IndexReader,
@@ -113,7 +149,7 @@ impl Retriever {
 
     /// Number of chunks in the generation.
     pub fn chunk_count(&self) -> u64 {
-        self.reader.searcher().num_docs()
+        self.meta.chunks
     }
 
     /// The analysed terms of a question with their weights: each content word
@@ -200,7 +236,8 @@ impl Retriever {
         let about_releases = asks_about_releases(question);
         let collector = TopDocs::with_limit(depth).order_by_score();
         let top = searcher.search(&self.build(&terms)?, &collector)?;
-        let top = self.rerank(&searcher, top, about_releases)?;
+        let files = self.file_scores(&searcher, &terms)?;
+        let top = self.rerank(&searcher, top, &files, about_releases)?;
         // Diversify by file before loading any stored document.
         let mut per_path: HashMap<u64, usize> = HashMap::new();
         let mut hits = Vec::with_capacity(limit);
@@ -239,30 +276,49 @@ impl Retriever {
         &self,
         searcher: &Searcher,
         top: Vec<(f32, DocAddress)>,
+        files: &HashMap<u64, f32>,
         about_releases: bool,
     ) -> Result<Vec<(f32, DocAddress, u64)>, RetrievalError> {
-        let mut columns: HashMap<u32, [Arc<dyn ColumnValues<u64>>; 2]> = HashMap::new();
+        let mut columns = FastColumns::new(searcher);
         let mut scored: Vec<(f32, DocAddress, u64)> = Vec::with_capacity(top.len());
         for (score, address) in top {
-            let [role_column, file_column] = match columns.get(&address.segment_ord) {
-                Some(c) => c.clone(),
-                None => {
-                    let fast = searcher.segment_reader(address.segment_ord).fast_fields();
-                    let c = [
-                        fast.u64(schema::ROLE_FIELD)?
-                            .first_or_default_col(Role::Code as u64),
-                        fast.u64(schema::FILE_HASH_FIELD)?.first_or_default_col(0),
-                    ];
-                    columns.insert(address.segment_ord, c.clone());
-                    c
-                }
-            };
-            let role = Role::from_u64(role_column.get_val(address.doc_id));
-            let file = file_column.get_val(address.doc_id);
-            scored.push((score * self.prior(role, about_releases), address, file));
+            let (role, file) = columns.get(address)?;
+            let file_score = files.get(&file).copied().unwrap_or(0.0);
+            let score = (score + self.ranking.card * file_score) * self.prior(role, about_releases);
+            scored.push((score, address, file));
         }
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
         Ok(scored)
+    }
+
+    /// Scores files by their cards (summary and item names): what each file is
+    /// about, as evidence for its chunks. Keyed by file hash.
+    fn file_scores(
+        &self,
+        searcher: &Searcher,
+        terms: &[(String, f32)],
+    ) -> Result<HashMap<u64, f32>, RetrievalError> {
+        let mut scores = HashMap::new();
+        if self.ranking.card <= 0.0 {
+            return Ok(scores);
+        }
+        let clauses: Vec<(Occur, Box<dyn Query>)> = terms
+            .iter()
+            .map(|(text, weight)| {
+                let term = Term::from_field_text(self.fields.card, text);
+                let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(query), *weight)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        let collector = TopDocs::with_limit(self.ranking.card_depth.max(1)).order_by_score();
+        let mut columns = FastColumns::new(searcher);
+        for (score, address) in searcher.search(&BooleanQuery::new(clauses), &collector)? {
+            scores.insert(columns.get(address)?.1, score);
+        }
+        Ok(scores)
     }
 
     fn hit(&self, doc: &TantivyDocument, score: f32) -> Hit {

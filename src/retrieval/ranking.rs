@@ -7,8 +7,13 @@ pub struct Ranking {
     pub body: f32,
     /// Comments, docstrings and doc text.
     pub prose: f32,
-    /// The card of the chunk's file: its summary and the names of its items.
+    /// The summary of a code chunk's file.
     pub context: f32,
+    /// Weight of the file's own score (its card: summary and item names) added
+    /// to each of its chunks' scores.
+    pub card: f32,
+    /// Files scored by their cards.
+    pub card_depth: usize,
 
     pub symbol: f32,
     pub heading: f32,
@@ -50,6 +55,8 @@ impl Ranking {
             "body" => self.body = float()?,
             "prose" => self.prose = float()?,
             "context" => self.context = float()?,
+            "card" => self.card = float()?,
+            "card_depth" => self.card_depth = int()?,
 
             "symbol" => self.symbol = float()?,
             "heading" => self.heading = float()?,
@@ -78,6 +85,8 @@ impl Default for Ranking {
             body: 1.0,
             prose: 1.5,
             context: 1.0,
+            card: 0.8,
+            card_depth: 50,
             symbol: 1.5,
             heading: 2.0,
             path: 1.0,
