@@ -62,7 +62,7 @@ struct IndexArgs {
     #[command(flatten)]
     location: IndexLocation,
     /// Release label recorded with this generation (default: the previous label, or "dev").
-    #[arg(long, value_name = "LABEL")]
+    #[arg(long, value_name = "LABEL", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     release: Option<String>,
     /// Skip files larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
@@ -192,61 +192,59 @@ fn index(args: IndexArgs) -> Result<()> {
 }
 
 fn print_report(out: &mut impl Write, dir: &std::path::Path, r: &Report) -> std::io::Result<()> {
-    {
-        if r.up_to_date {
-            writeln!(
-                out,
-                "up to date: generation {} (release {}) in {} already matches the sources",
-                r.generation,
-                r.release,
-                dir.display()
-            )?;
-        } else {
-            writeln!(
-                out,
-                "published generation {} (release {}) in {}",
-                r.generation,
-                r.release,
-                dir.display()
-            )?;
-        }
+    if r.up_to_date {
         writeln!(
             out,
-            "  files     {} in index: {} parsed, {} unchanged, {} removed",
-            r.files, r.files_parsed, r.files_unchanged, r.files_removed
+            "up to date: generation {} (release {}) in {} already matches the sources",
+            r.generation,
+            r.release,
+            dir.display()
         )?;
+    } else {
         writeln!(
             out,
-            "  chunks    {} in index, {} written",
-            r.chunks, r.chunks_written
+            "published generation {} (release {}) in {}",
+            r.generation,
+            r.release,
+            dir.display()
         )?;
+    }
+    writeln!(
+        out,
+        "  files     {} in index: {} parsed, {} unchanged, {} removed",
+        r.files, r.files_parsed, r.files_unchanged, r.files_removed
+    )?;
+    writeln!(
+        out,
+        "  chunks    {} in index, {} written",
+        r.chunks, r.chunks_written
+    )?;
+    writeln!(
+        out,
+        "  bytes     {:.1} MB parsed in {:.2} s ({:.1} MB/s)",
+        r.bytes_parsed as f64 / 1e6,
+        r.seconds,
+        r.mb_per_second()
+    )?;
+    if !r.skips.is_empty() {
+        let skips: Vec<String> = r
+            .skips
+            .iter()
+            .map(|(k, n)| format!("{}: {n}", k.as_str()))
+            .collect();
+        writeln!(out, "  skipped   {}", skips.join(", "))?;
+    }
+    writeln!(out, "  warnings  {}", r.warnings.len())?;
+    const SHOWN: usize = 20;
+    for w in r.warnings.iter().take(SHOWN) {
+        writeln!(out, "    {}: {}", w.path, w.message)?;
+    }
+    if r.warnings.len() > SHOWN {
         writeln!(
             out,
-            "  bytes     {:.1} MB parsed in {:.2} s ({:.1} MB/s)",
-            r.bytes_parsed as f64 / 1e6,
-            r.seconds,
-            r.mb_per_second()
+            "    ... and {} more (--json lists all)",
+            r.warnings.len() - SHOWN
         )?;
-        if !r.skips.is_empty() {
-            let skips: Vec<String> = r
-                .skips
-                .iter()
-                .map(|(k, n)| format!("{}: {n}", k.as_str()))
-                .collect();
-            writeln!(out, "  skipped   {}", skips.join(", "))?;
-        }
-        writeln!(out, "  warnings  {}", r.warnings.len())?;
-        const SHOWN: usize = 20;
-        for w in r.warnings.iter().take(SHOWN) {
-            writeln!(out, "    {}: {}", w.path, w.message)?;
-        }
-        if r.warnings.len() > SHOWN {
-            writeln!(
-                out,
-                "    ... and {} more (--json lists all)",
-                r.warnings.len() - SHOWN
-            )?;
-        }
     }
     Ok(())
 }

@@ -528,15 +528,17 @@ impl<'t> Walker<'_, 't> {
                         self.push_item(s, end, path, label.clone());
                         // A container kept whole still names its members, so they are searchable.
                         let mut members = body.walk();
-                        let prefix: Vec<String> =
-                            path.iter().cloned().chain(std::iter::once(label)).collect();
+                        let prefix = path
+                            .iter()
+                            .cloned()
+                            .chain(std::iter::once(label))
+                            .collect::<Vec<_>>()
+                            .join(" > ");
                         for member in body.named_children(&mut members) {
                             if let Role::Item(name) | Role::Container(name, _) = self.role(member)
                                 && let Some(segment) = self.out.last_mut()
                             {
-                                segment
-                                    .symbols
-                                    .push(format!("{} > {name}", prefix.join(" > ")));
+                                segment.symbols.push(format!("{prefix} > {name}"));
                             }
                         }
                         continue;
