@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
+use docent::answer::AskRequest;
+use docent::config::{self, Config, Overrides};
 use docent::eval::{self, Scores};
 use docent::retrieval::{Hit, Ranking, Retriever};
 use docent_indexer::indexing::{IndexOptions, Progress, Report};
@@ -31,6 +33,57 @@ enum Command {
     Eval(EvalArgs),
     /// Print the chunks one file yields, with their line ranges and labels.
     Chunks(ChunksArgs),
+    /// Run the answer service over HTTP (indexes `corpus/` first when there is no index).
+    Serve(ServeArgs),
+    /// Answer one question in process, as `POST /v1/ask` would.
+    Ask(AskArgs),
+}
+
+/// Settings shared by `serve` and `ask`; they override `docent.toml` and `DOCENT_*`.
+#[derive(Debug, Args)]
+struct ServiceArgs {
+    /// Configuration file (default: ./docent.toml when it exists).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Index directory (default: <data>/index).
+    #[arg(long, value_name = "DIR")]
+    index: Option<PathBuf>,
+    /// Data directory for the database (default: .docent).
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// Corpus indexed when no index exists (default: corpus).
+    #[arg(long, value_name = "DIR")]
+    corpus: Option<PathBuf>,
+    /// Prompt directory (default: prompts, or the built-in prompts).
+    #[arg(long, value_name = "DIR")]
+    prompts: Option<PathBuf>,
+    /// Answer time budget in milliseconds (default 3500).
+    #[arg(long, value_name = "MS")]
+    budget_ms: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    service: ServiceArgs,
+    /// Listen address (default 127.0.0.1:8080).
+    #[arg(long, value_name = "HOST:PORT")]
+    addr: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct AskArgs {
+    #[command(flatten)]
+    service: ServiceArgs,
+    /// Continue a conversation.
+    #[arg(long, value_name = "ID")]
+    conversation_id: Option<String>,
+    /// Print the answer as the API's JSON.
+    #[arg(long)]
+    json: bool,
+    /// The question.
+    #[arg(required = true, value_name = "QUESTION")]
+    question: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -106,6 +159,13 @@ struct EvalArgs {
     /// Override a ranking parameter for an experiment (`--set body=1.5`; repeatable).
     #[arg(long = "set", value_name = "NAME=VALUE")]
     set: Vec<String>,
+    /// Also score escalation decisions (extractive mode): the share of answerable
+    /// and of out-of-scope questions escalated.
+    #[arg(long)]
+    escalation: bool,
+    /// Confidence threshold for `--escalation`.
+    #[arg(long, default_value_t = Config::default().confidence_threshold)]
+    threshold: f32,
 }
 
 pub fn main() -> ExitCode {
@@ -122,6 +182,8 @@ pub fn main() -> ExitCode {
         Command::Search(args) => search(args),
         Command::Eval(args) => run_eval(args),
         Command::Chunks(args) => chunks(args),
+        Command::Serve(args) => serve(args),
+        Command::Ask(args) => ask(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -306,13 +368,50 @@ fn run_eval(args: EvalArgs) -> Result<()> {
     }
     let retriever = Retriever::open(&args.location.index)?.with_ranking(ranking);
     let questions = eval::load_questions(&args.questions)?;
-    let scores = eval::evaluate(&retriever, &questions)?;
+    let answerable = questions.iter().any(|q| !q.out_of_scope);
+    let scores = answerable
+        .then(|| eval::evaluate(&retriever, &questions))
+        .transpose()?;
+    let passages = Config::default().passages;
+    let escalation = args
+        .escalation
+        .then(|| eval::evaluate_escalation(&retriever, &questions, passages, args.threshold))
+        .transpose()?;
     let mut out = std::io::stdout().lock();
     if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&scores)?)?;
+        let json = serde_json::json!({"retrieval": scores, "escalation": escalation});
+        writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
         return Ok(());
     }
-    print_scores(&mut out, &scores, args.verbose)?;
+    if let Some(scores) = &scores {
+        print_scores(&mut out, scores, args.verbose)?;
+    }
+    if let Some(e) = &escalation {
+        for w in e.outcomes.iter().filter(|o| o.is_wrong() || args.verbose) {
+            let kind = match (w.out_of_scope, w.escalated) {
+                (true, false) => "ANSWERED",
+                (false, true) => "ESCALATED",
+                (_, true) => "escalated",
+                (_, false) => "answered",
+            };
+            writeln!(
+                out,
+                "{kind:>9}  {:.2}  {}  [{}]",
+                w.confidence,
+                w.q,
+                w.reasons.join(", ")
+            )?;
+        }
+        writeln!(
+            out,
+            "escalated: {:.1}% of {} answerable, {:.1}% of {} out of scope (threshold {})",
+            e.answerable_escalated * 100.0,
+            e.answerable,
+            e.out_of_scope_escalated * 100.0,
+            e.out_of_scope,
+            args.threshold
+        )?;
+    }
     Ok(())
 }
 
@@ -361,5 +460,71 @@ fn chunks(args: ChunksArgs) -> Result<()> {
             writeln!(out, "{}\n", c.text)?;
         }
     }
+    Ok(())
+}
+
+fn load_config(args: &ServiceArgs, addr: Option<String>) -> Result<Config> {
+    let flags = Overrides {
+        addr,
+        data: args.data.clone(),
+        index: args.index.clone(),
+        corpus: args.corpus.clone(),
+        prompts: args.prompts.clone(),
+        budget_ms: args.budget_ms,
+    };
+    Ok(Config::load(
+        args.config.as_deref(),
+        &config::process_env(),
+        &flags,
+    )?)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn serve(args: ServeArgs) -> Result<()> {
+    let config = load_config(&args.service, args.addr)?;
+    runtime()?.block_on(docent::serve::serve(config))
+}
+
+fn ask(args: AskArgs) -> Result<()> {
+    let config = load_config(&args.service, None)?;
+    let request = AskRequest {
+        question: args.question.join(" "),
+        conversation_id: args.conversation_id,
+        account_id: None,
+    };
+    let answer = runtime()?.block_on(async {
+        let engine = docent::serve::engine(&config).await?;
+        let answer = engine.ask(request, None).await;
+        engine.store.close().await;
+        anyhow::Ok(answer?)
+    })?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&answer)?)?;
+        return Ok(());
+    }
+    writeln!(out, "{}\n", answer.answer)?;
+    for c in &answer.citations {
+        let label = c.symbol.as_deref().or(c.heading.as_deref()).unwrap_or("");
+        writeln!(
+            out,
+            "[{}] {}:{}-{}  {label}",
+            c.n, c.path, c.start_line, c.end_line
+        )?;
+    }
+    writeln!(
+        out,
+        "\nmode {}  confidence {:.2}{}  conversation {}  ({} ms)",
+        answer.mode.as_str(),
+        answer.confidence,
+        if answer.escalated { "  escalated" } else { "" },
+        answer.conversation_id,
+        answer.timings.total_ms
+    )?;
     Ok(())
 }

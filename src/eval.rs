@@ -9,11 +9,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::retrieval::{RetrievalError, Retriever};
 
-/// One question of a set.
+/// One question of a set: answerable (with gold paths) or out of scope.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Question {
     pub q: String,
+    #[serde(default)]
     pub gold: Vec<String>,
+    /// The question must be escalated or declined, not answered.
+    #[serde(default)]
+    pub out_of_scope: bool,
 }
 
 /// Errors reading a question set.
@@ -54,11 +59,13 @@ pub fn load_questions(path: &Path) -> Result<Vec<Question>, EvalError> {
             line: i + 1,
             message: e.to_string(),
         })?;
-        if question.q.trim().is_empty() || question.gold.is_empty() {
+        if question.q.trim().is_empty() || (question.gold.is_empty() != question.out_of_scope) {
             return Err(EvalError::BadLine {
                 path: shown.clone(),
                 line: i + 1,
-                message: "needs a non-empty \"q\" and at least one \"gold\" path".to_string(),
+                message:
+                    "needs a non-empty \"q\" and either \"gold\" paths or \"out_of_scope\": true"
+                        .to_string(),
             });
         }
         questions.push(question);
@@ -90,10 +97,10 @@ pub struct Scores {
     pub outcomes: Vec<Outcome>,
 }
 
-/// Evaluates `retriever` on `questions`.
+/// Evaluates `retriever` on the answerable questions of a set.
 pub fn evaluate(retriever: &Retriever, questions: &[Question]) -> Result<Scores, EvalError> {
     let mut outcomes = Vec::with_capacity(questions.len());
-    for question in questions {
+    for question in questions.iter().filter(|q| !q.out_of_scope) {
         let hits = retriever.search(&question.q, 10)?;
         let rank = hits
             .iter()
@@ -130,6 +137,80 @@ pub fn evaluate(retriever: &Retriever, questions: &[Question]) -> Result<Scores,
         hit_at_1: count(1),
         hit_at_5: count(5),
         mrr_at_10: mrr,
+        outcomes,
+    })
+}
+
+/// How escalation decisions fare on a set, in extractive mode.
+#[derive(Debug, Clone, Serialize)]
+pub struct EscalationScores {
+    pub answerable: usize,
+    /// Share of answerable questions escalated (lower is better).
+    pub answerable_escalated: f64,
+    pub out_of_scope: usize,
+    /// Share of out-of-scope questions escalated (higher is better).
+    pub out_of_scope_escalated: f64,
+    /// Every question with its decision, confidence and evidence.
+    pub outcomes: Vec<EscalationOutcome>,
+}
+
+/// One question's escalation decision.
+#[derive(Debug, Clone, Serialize)]
+pub struct EscalationOutcome {
+    pub q: String,
+    pub out_of_scope: bool,
+    pub escalated: bool,
+    pub confidence: f32,
+    pub coverage: crate::retrieval::Coverage,
+    pub reasons: Vec<String>,
+}
+
+impl EscalationOutcome {
+    /// Whether the decision is the wrong one.
+    pub fn is_wrong(&self) -> bool {
+        self.escalated != self.out_of_scope
+    }
+}
+
+/// Scores the escalation decision (retrieval evidence and intent, no model) on
+/// every question of a set, at `threshold`.
+pub fn evaluate_escalation(
+    retriever: &Retriever,
+    questions: &[Question],
+    passages: usize,
+    threshold: f32,
+) -> Result<EscalationScores, EvalError> {
+    let (mut answerable, mut answerable_escalated, mut out, mut out_escalated) = (0, 0, 0, 0);
+    let mut outcomes = Vec::new();
+    for question in questions {
+        let triage = crate::answer::triage(retriever, &question.q, None, passages)?;
+        let escalated = triage.must_escalate(threshold);
+        if question.out_of_scope {
+            out += 1;
+            out_escalated += usize::from(escalated);
+        } else {
+            answerable += 1;
+            answerable_escalated += usize::from(escalated);
+        }
+        outcomes.push(EscalationOutcome {
+            q: question.q.clone(),
+            out_of_scope: question.out_of_scope,
+            escalated,
+            confidence: triage.confidence,
+            coverage: triage.coverage,
+            reasons: triage
+                .reasons
+                .iter()
+                .map(|r| r.as_str().to_string())
+                .collect(),
+        });
+    }
+    let share = |n: usize, d: usize| if d == 0 { 0.0 } else { n as f64 / d as f64 };
+    Ok(EscalationScores {
+        answerable,
+        answerable_escalated: share(answerable_escalated, answerable),
+        out_of_scope: out,
+        out_of_scope_escalated: share(out_escalated, out),
         outcomes,
     })
 }

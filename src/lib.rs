@@ -3,5 +3,13 @@
 //!
 //! This crate is the service and the CLI; indexing lives in `docent-indexer`.
 
+pub mod answer;
+pub mod config;
 pub mod eval;
+pub mod http;
+pub mod llm;
+pub mod metrics;
+pub mod prompts;
 pub mod retrieval;
+pub mod serve;
+pub mod store;

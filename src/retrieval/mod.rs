@@ -100,6 +100,31 @@ impl<'s> FastColumns<'s> {
     }
 }
 
+/// Weight of a conversation's earlier words relative to the question's.
+const CONTEXT_WEIGHT: f32 = 0.4;
+
+/// How well retrieved passages cover a question (see [`Retriever::coverage`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Coverage {
+    /// Share of the question's weighted terms found in the first passage.
+    pub top: f32,
+    /// Share found in the first `k` passages together.
+    pub all: f32,
+    /// Content terms in the question.
+    pub terms: usize,
+    /// Terms the index has never seen.
+    pub unknown: usize,
+}
+
+fn covered(terms: &[String], weights: &[f32], seen: &std::collections::HashSet<String>) -> f32 {
+    terms
+        .iter()
+        .zip(weights)
+        .filter(|(t, _)| seen.contains(*t))
+        .map(|(_, w)| w)
+        .sum()
+}
+
 /// A searcher over the served generation of an index directory.
 pub struct Retriever {
     reader: IndexReader,
@@ -228,8 +253,26 @@ impl Retriever {
 
     /// The `limit` best passages for a question.
     pub fn search(&self, question: &str, limit: usize) -> Result<Vec<Hit>, RetrievalError> {
+        self.search_in_context(question, None, limit)
+    }
+
+    /// Like [`Retriever::search`], with earlier turns of a conversation as context:
+    /// their words count, at a fraction of the question's weight.
+    pub fn search_in_context(
+        &self,
+        question: &str,
+        context: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Hit>, RetrievalError> {
         let limit = limit.max(1);
-        let terms = self.terms(question);
+        let mut terms = self.terms(question);
+        if let Some(context) = context {
+            for (term, weight) in self.terms(context) {
+                if !terms.iter().any(|(t, _)| *t == term) {
+                    terms.push((term, weight * CONTEXT_WEIGHT));
+                }
+            }
+        }
         let searcher = self.reader.searcher();
         let per_file = self.ranking.per_file.max(1);
         let depth = self.ranking.depth.max(limit * 4).max(20);
@@ -254,6 +297,66 @@ impl Retriever {
             }
         }
         Ok(hits)
+    }
+
+    /// How much of the question's vocabulary the passages contain, each term
+    /// weighted by its rarity in the index (a term the index has never seen
+    /// weighs most): `top` for the first passage, `all` for the first `k`.
+    pub fn coverage(
+        &self,
+        question: &str,
+        hits: &[Hit],
+        k: usize,
+    ) -> Result<Coverage, RetrievalError> {
+        let mut stem = self.stem.clone();
+        let terms: Vec<String> = dedup(tokenizer::tokens(&mut stem, &content_words(question)));
+        if terms.is_empty() {
+            return Ok(Coverage::default());
+        }
+        let searcher = self.reader.searcher();
+        let n = searcher.num_docs() as f32;
+        let mut weights = Vec::with_capacity(terms.len());
+        let mut unknown = 0;
+        for term in &terms {
+            let df = searcher.doc_freq(&Term::from_field_text(self.fields.body, term))? as f32;
+            if df == 0.0 {
+                unknown += 1;
+            }
+            weights.push((1.0 + (n - df + 0.5) / (df + 0.5)).ln());
+        }
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let mut covered_top = 0.0;
+        let mut covered_all = 0.0;
+        for (i, hit) in hits.iter().take(k.max(1)).enumerate() {
+            for text in [&hit.text, &hit.path]
+                .into_iter()
+                .chain(hit.symbol.as_ref())
+                .chain(hit.heading.as_ref())
+            {
+                seen.extend(tokenizer::tokens(&mut stem, text));
+            }
+            if i == 0 {
+                covered_top = covered(&terms, &weights, &seen);
+            }
+        }
+        if !hits.is_empty() {
+            covered_all = covered(&terms, &weights, &seen);
+        }
+        let total: f32 = weights.iter().sum();
+        Ok(Coverage {
+            top: if total > 0.0 {
+                covered_top / total
+            } else {
+                0.0
+            },
+            all: if total > 0.0 {
+                covered_all / total
+            } else {
+                0.0
+            },
+            terms: terms.len(),
+            unknown,
+        })
     }
 
     /// The prior of a role for this question.

@@ -1,0 +1,612 @@
+//! The answer pipeline: question in; citations, streamed tokens and a stored,
+//! cited answer (or an honest hand-off to a person) out, within a latency budget.
+//!
+//! ```text
+//! question ─ intent ─ retrieve (off the async threads) ─ coverage ─┬─ escalate (asked for a
+//!                                                                  │   person, account topic,
+//!                                                                  │   low evidence)
+//!                                                                  ├─ LLM: first token by the
+//!                                                                  │   deadline, done by the budget
+//!                                                                  └─ extractive (no LLM, or it
+//!                                                                      failed): quoted passages
+//! ─ confidence ─ store (one transaction) ─ done
+//! ```
+//! The core knows nothing of HTTP: events go to an optional channel the HTTP
+//! layer turns into SSE, and `docent ask` prints the final [`Answer`].
+
+pub mod confidence;
+pub mod extractive;
+pub mod scope;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use self::confidence::Reason;
+use self::scope::Intent;
+use crate::llm::{Llm, LlmError};
+use crate::metrics::Metrics;
+use crate::prompts::{NO_ANSWER_MARKER, PromptPassage, PromptTurn, Prompts};
+use crate::retrieval::{Coverage, Hit, RetrievalError, Retriever};
+use crate::store::{Exchange, NewEscalation, Store, StoreError, new_id};
+
+/// A question from a customer.
+#[derive(Debug, Clone, Default)]
+pub struct AskRequest {
+    pub question: String,
+    pub conversation_id: Option<String>,
+    pub account_id: Option<String>,
+}
+
+/// A cited passage, numbered as the answer cites it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Citation {
+    pub n: usize,
+    pub path: String,
+    pub start_line: u32,
+    pub end_line: u32,
+    pub symbol: Option<String>,
+    pub heading: Option<String>,
+    pub release: String,
+}
+
+/// Where the time went, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Timings {
+    pub retrieval_ms: u64,
+    /// Until the model's first token; `null` when no model answered.
+    pub first_token_ms: Option<u64>,
+    pub total_ms: u64,
+}
+
+/// How an answer was produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Llm,
+    Extractive,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Llm => "llm",
+            Mode::Extractive => "extractive",
+        }
+    }
+}
+
+/// The answer to a question, as `/v1/ask` returns it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    pub conversation_id: String,
+    pub message_id: String,
+    pub answer: String,
+    pub citations: Vec<Citation>,
+    pub confidence: f32,
+    pub escalated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalation_id: Option<String>,
+    pub mode: Mode,
+    pub timings: Timings,
+    /// Why confidence is lowered or the question escalated.
+    pub reasons: Vec<Reason>,
+    /// Version of the prompts, when the model answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompt_version: Option<String>,
+}
+
+/// What the pipeline emits while it works.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The passages the answer draws on, before any token.
+    Citations(Vec<Citation>),
+    /// Answer text as it is produced.
+    Delta(String),
+    /// The model failed after streaming some text: discard what was shown.
+    Reset(&'static str),
+    /// The stored answer; `answer` in it is authoritative.
+    Done(Box<Answer>),
+}
+
+/// Why a question was not answered at all (nothing is stored).
+#[derive(Debug, thiserror::Error)]
+pub enum AskError {
+    #[error("the question is empty")]
+    EmptyQuestion,
+    #[error("the question is {chars} characters long; the limit is {max}")]
+    QuestionTooLong { chars: usize, max: usize },
+    #[error("no conversation with id {0:?}")]
+    UnknownConversation(String),
+    #[error(transparent)]
+    Retrieval(#[from] RetrievalError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Tunables of the pipeline.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub budget: Duration,
+    pub first_token: Duration,
+    pub passages: usize,
+    pub threshold: f32,
+    pub max_question_chars: usize,
+}
+
+/// The retrieval half of an answer: passages, coverage and the escalation
+/// decision it implies. `docent eval --escalation` scores this.
+#[derive(Debug, Clone)]
+pub struct Triage {
+    pub intent: Intent,
+    pub hits: Vec<Hit>,
+    pub coverage: Coverage,
+    pub confidence: f32,
+    pub reasons: Vec<Reason>,
+}
+
+impl Triage {
+    /// Whether the question goes to a person whatever a model would say.
+    pub fn must_escalate(&self, threshold: f32) -> bool {
+        self.intent != Intent::Product || self.confidence < threshold
+    }
+}
+
+/// Retrieval, coverage and intent for a question: everything the escalation
+/// decision needs, without a model. CPU-bound; call off the async threads.
+pub fn triage(
+    retriever: &Retriever,
+    question: &str,
+    context: Option<&str>,
+    passages: usize,
+) -> Result<Triage, RetrievalError> {
+    let intent = scope::classify(question);
+    let hits = match retriever.search_in_context(question, context, passages) {
+        Ok(hits) => hits,
+        Err(RetrievalError::EmptyQuery) => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    let coverage = retriever.coverage(question, &hits, extractive::QUOTED_PASSAGES)?;
+    let (mut confidence, mut reasons) = confidence::from_retrieval(&coverage, hits.len());
+    match intent {
+        Intent::AskedForHuman => reasons.insert(0, Reason::AskedForHuman),
+        Intent::Account => {
+            confidence = confidence.min(0.1);
+            reasons.insert(0, Reason::AccountQuestion);
+        }
+        Intent::Product => {}
+    }
+    Ok(Triage {
+        intent,
+        hits,
+        coverage,
+        confidence,
+        reasons,
+    })
+}
+
+/// The answer service's core.
+pub struct Engine {
+    pub retriever: Arc<Retriever>,
+    pub llm: Option<Arc<dyn Llm>>,
+    pub prompts: Arc<Prompts>,
+    pub store: Store,
+    pub settings: Settings,
+    pub metrics: Arc<Metrics>,
+}
+
+/// The hand-off message for an escalation reason.
+fn handoff(reason: Reason) -> &'static str {
+    match reason {
+        Reason::AskedForHuman => {
+            "I've passed this conversation to your account team. A person will follow up here."
+        }
+        Reason::AccountQuestion => {
+            "Billing, pricing, refunds and contracts are handled by your account team. I've passed \
+             your question on; a person will follow up here."
+        }
+        _ => {
+            "I couldn't find a reliable answer to this in the documentation, so I've passed your \
+             question to your account team. A person will follow up here."
+        }
+    }
+}
+
+fn citations(hits: &[Hit]) -> Vec<Citation> {
+    hits.iter()
+        .enumerate()
+        .map(|(i, h)| Citation {
+            n: i + 1,
+            path: h.path.clone(),
+            start_line: h.start_line,
+            end_line: h.end_line,
+            symbol: h.symbol.clone(),
+            heading: h.heading.clone(),
+            release: h.release.clone(),
+        })
+        .collect()
+}
+
+fn millis(d: Duration) -> u64 {
+    d.as_millis() as u64
+}
+
+/// How a model attempt ended.
+enum ModelOutcome {
+    Answered { text: String, first_token: Duration },
+    Failed { why: String, streamed: bool },
+}
+
+/// Whether a finished model answer is usable text at all.
+fn looks_like_garbage(text: &str) -> bool {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return true;
+    }
+    let letters = trimmed.chars().filter(|c| c.is_alphabetic()).count();
+    letters * 3 < trimmed.chars().count() && !trimmed.contains(NO_ANSWER_MARKER)
+}
+
+impl Engine {
+    /// Checks a question and returns it trimmed.
+    fn validate<'q>(&self, question: &'q str) -> Result<&'q str, AskError> {
+        let question = question.trim();
+        if question.is_empty() {
+            return Err(AskError::EmptyQuestion);
+        }
+        let chars = question.chars().count();
+        if chars > self.settings.max_question_chars {
+            return Err(AskError::QuestionTooLong {
+                chars,
+                max: self.settings.max_question_chars,
+            });
+        }
+        Ok(question)
+    }
+
+    /// Refuses a request that cannot be answered: an empty or too long question,
+    /// or a conversation that does not exist. Stores nothing.
+    pub async fn check(&self, request: &AskRequest) -> Result<(), AskError> {
+        self.validate(&request.question)?;
+        if let Some(id) = &request.conversation_id
+            && !self.store.conversation_exists(id).await?
+        {
+            return Err(AskError::UnknownConversation(id.clone()));
+        }
+        Ok(())
+    }
+
+    /// Retrieval, coverage and the escalation decision, off the async threads.
+    pub async fn triage(
+        &self,
+        question: &str,
+        context: Option<String>,
+    ) -> Result<Triage, AskError> {
+        let retriever = Arc::clone(&self.retriever);
+        let passages = self.settings.passages;
+        let q = question.to_string();
+        let triage = tokio::task::spawn_blocking(move || {
+            triage(&retriever, &q, context.as_deref(), passages)
+        })
+        .await
+        .map_err(|e| AskError::Internal(e.to_string()))??;
+        Ok(triage)
+    }
+
+    /// Answers a question: emits events to `events` (when given) as it goes, stores
+    /// the exchange, and returns the stored answer.
+    pub async fn ask(
+        &self,
+        request: AskRequest,
+        events: Option<mpsc::Sender<Event>>,
+    ) -> Result<Answer, AskError> {
+        let started = Instant::now();
+        let question = self.validate(&request.question)?.to_string();
+        let emit = |event: Event| {
+            let events = events.clone();
+            async move {
+                if let Some(tx) = events {
+                    // A client that went away does not stop the answer being stored.
+                    let _ = tx.send(event).await;
+                }
+            }
+        };
+
+        // The conversation so far informs retrieval and the prompt.
+        let (conversation_id, new_conversation, history) = match &request.conversation_id {
+            Some(id) => {
+                if !self.store.conversation_exists(id).await? {
+                    return Err(AskError::UnknownConversation(id.clone()));
+                }
+                (id.clone(), false, self.store.history(id, 6).await?)
+            }
+            None => (new_id("c_"), true, Vec::new()),
+        };
+        let context = history
+            .iter()
+            .rev()
+            .find(|m| m.role == "customer")
+            .map(|m| m.text.clone());
+
+        let triage = self.triage(&question, context).await?;
+        let retrieval = started.elapsed();
+        let cites = citations(&triage.hits);
+        emit(Event::Citations(cites.clone())).await;
+
+        let mut reasons = triage.reasons.clone();
+        let mut confidence = triage.confidence;
+        let mut mode = Mode::Extractive;
+        let mut first_token = None;
+        let mut llm_fallback = None;
+        let mut prompt_version = None;
+        let (extractive_text, _) = extractive::answer(&question, &triage.hits);
+
+        let escalate_now = triage.must_escalate(self.settings.threshold);
+        let text = if escalate_now {
+            let reason = reasons
+                .first()
+                .copied()
+                .unwrap_or(Reason::LowRetrievalEvidence);
+            handoff(reason).to_string()
+        } else if let Some(llm) = &self.llm {
+            let turns: Vec<PromptTurn> = history
+                .iter()
+                .map(|m| PromptTurn {
+                    role: m.role.clone(),
+                    text: m.text.chars().take(600).collect(),
+                })
+                .collect();
+            let passages: Vec<PromptPassage> = triage
+                .hits
+                .iter()
+                .enumerate()
+                .map(|(i, h)| PromptPassage {
+                    n: i + 1,
+                    path: h.path.clone(),
+                    start_line: h.start_line,
+                    end_line: h.end_line,
+                    label: h.symbol.clone().or_else(|| h.heading.clone()),
+                    text: h.text.clone(),
+                })
+                .collect();
+            let messages = self
+                .prompts
+                .messages(&question, &passages, &turns)
+                .map_err(|e| AskError::Internal(e.to_string()))?;
+            prompt_version = Some(self.prompts.version().to_string());
+            match self
+                .run_model(llm.as_ref(), messages, started, &events)
+                .await
+            {
+                ModelOutcome::Answered {
+                    text,
+                    first_token: t,
+                } => {
+                    first_token = Some(millis(t));
+                    let no_answer = text.contains(NO_ANSWER_MARKER);
+                    let (c, r) = confidence::after_model(confidence, &text, cites.len(), no_answer);
+                    confidence = c;
+                    reasons.extend(r);
+                    mode = Mode::Llm;
+                    self.metrics.answer_mode("llm");
+                    if no_answer {
+                        // The draft for the CSM is what the docs say nearby.
+                        extractive_text.clone()
+                    } else {
+                        text
+                    }
+                }
+                ModelOutcome::Failed { why, streamed } => {
+                    if streamed {
+                        emit(Event::Reset("llm_failed")).await;
+                    }
+                    llm_fallback = Some(why);
+                    reasons.push(Reason::LlmUnavailable);
+                    emit(Event::Delta(extractive_text.clone())).await;
+                    extractive_text.clone()
+                }
+            }
+        } else {
+            emit(Event::Delta(extractive_text.clone())).await;
+            extractive_text.clone()
+        };
+        if mode == Mode::Extractive {
+            self.metrics.answer_mode("extractive");
+        }
+
+        let escalated = escalate_now || confidence < self.settings.threshold;
+        let (answer_text, escalation) = if escalated {
+            let reason = reasons
+                .first()
+                .copied()
+                .unwrap_or(Reason::LowRetrievalEvidence);
+            let mut shown = handoff(reason).to_string();
+            if !escalate_now && mode == Mode::Llm {
+                // The model answered but not convincingly: the customer sees the hand-off.
+                emit(Event::Reset("low_confidence")).await;
+            }
+            if matches!(
+                reason,
+                Reason::LowRetrievalEvidence
+                    | Reason::ModelNoAnswer
+                    | Reason::NoCitations
+                    | Reason::InvalidCitations
+            ) && !triage.hits.is_empty()
+            {
+                shown.push_str("\n\nMeanwhile, these passages may be related:");
+                for c in cites.iter().take(3) {
+                    shown.push_str(&format!(
+                        "\n- [{}] `{}:{}-{}`",
+                        c.n, c.path, c.start_line, c.end_line
+                    ));
+                }
+            }
+            if escalate_now || mode == Mode::Llm {
+                emit(Event::Delta(shown.clone())).await;
+            }
+            self.metrics.escalation(reason.as_str());
+            let passages_json = serde_json::to_string(
+                &triage
+                    .hits
+                    .iter()
+                    .zip(&cites)
+                    .map(|(h, c)| serde_json::json!({"citation": c, "text": h.text}))
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap_or_else(|_| "[]".to_string());
+            let escalation = NewEscalation {
+                id: new_id("e_"),
+                reason: reason.as_str().to_string(),
+                draft: text.clone(),
+                passages_json,
+            };
+            (shown, Some(escalation))
+        } else {
+            (text, None)
+        };
+
+        let answer = Answer {
+            conversation_id,
+            message_id: new_id("m_"),
+            answer: answer_text,
+            citations: cites,
+            confidence: (confidence * 1000.0).round() / 1000.0,
+            escalated,
+            escalation_id: escalation.as_ref().map(|e| e.id.clone()),
+            mode,
+            timings: Timings {
+                retrieval_ms: millis(retrieval),
+                first_token_ms: first_token,
+                total_ms: 0,
+            },
+            reasons,
+            prompt_version: prompt_version.clone(),
+        };
+        let mut answer = answer;
+        answer.timings.total_ms = millis(started.elapsed());
+        let exchange = Exchange {
+            conversation_id: answer.conversation_id.clone(),
+            new_conversation,
+            account_id: request.account_id.clone(),
+            question_id: new_id("m_"),
+            question,
+            answer_id: answer.message_id.clone(),
+            answer: answer.answer.clone(),
+            mode: answer.mode.as_str(),
+            confidence: answer.confidence,
+            reasons: answer
+                .reasons
+                .iter()
+                .map(|r| r.as_str().to_string())
+                .collect(),
+            citations_json: serde_json::to_string(&answer.citations)
+                .unwrap_or_else(|_| "[]".to_string()),
+            retrieval_ms: answer.timings.retrieval_ms,
+            first_token_ms: answer.timings.first_token_ms,
+            total_ms: answer.timings.total_ms,
+            prompt_version,
+            model: self.llm.as_ref().map(|l| l.model().to_string()),
+            release: self.retriever.generation().release.clone(),
+            llm_fallback,
+            escalation,
+        };
+        self.store.record(&exchange).await?;
+        emit(Event::Done(Box::new(answer.clone()))).await;
+        Ok(answer)
+    }
+
+    /// Streams the model's answer within the deadlines, forwarding tokens.
+    async fn run_model(
+        &self,
+        llm: &dyn Llm,
+        messages: Vec<crate::llm::ChatMessage>,
+        started: Instant,
+        events: &Option<mpsc::Sender<Event>>,
+    ) -> ModelOutcome {
+        let first_deadline = tokio::time::Instant::from_std(started + self.settings.first_token);
+        // Leave time to fall back, store and reply within the budget.
+        let margin = Duration::from_millis(150).min(self.settings.budget / 4);
+        let final_deadline =
+            tokio::time::Instant::from_std(started + self.settings.budget - margin);
+        let failed = |why: &str, streamed: bool, metrics: &Metrics, kind: &'static str| {
+            metrics.llm_failure(kind);
+            ModelOutcome::Failed {
+                why: why.to_string(),
+                streamed,
+            }
+        };
+        let mut stream = match tokio::time::timeout_at(first_deadline, llm.stream(messages)).await {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(e)) => return failed(&e.to_string(), false, &self.metrics, e.kind()),
+            Err(_) => {
+                return failed(
+                    "no first token before the deadline",
+                    false,
+                    &self.metrics,
+                    "first_token_timeout",
+                );
+            }
+        };
+        let mut text = String::new();
+        let mut first_token = None;
+        loop {
+            let deadline = if first_token.is_none() {
+                first_deadline
+            } else {
+                final_deadline
+            };
+            match tokio::time::timeout_at(deadline, stream.next()).await {
+                Ok(Some(Ok(token))) => {
+                    if first_token.is_none() {
+                        first_token = Some(started.elapsed());
+                    }
+                    text.push_str(&token);
+                    if let Some(tx) = events {
+                        let _ = tx.send(Event::Delta(token)).await;
+                    }
+                }
+                Ok(Some(Err(e))) => {
+                    return failed(
+                        &e.to_string(),
+                        first_token.is_some(),
+                        &self.metrics,
+                        e.kind(),
+                    );
+                }
+                Ok(None) => break,
+                Err(_) if first_token.is_none() => {
+                    return failed(
+                        "no first token before the deadline",
+                        false,
+                        &self.metrics,
+                        "first_token_timeout",
+                    );
+                }
+                Err(_) => {
+                    return failed(
+                        "the answer did not finish within the budget",
+                        true,
+                        &self.metrics,
+                        "budget_timeout",
+                    );
+                }
+            }
+        }
+        match first_token {
+            Some(first_token) if !looks_like_garbage(&text) => {
+                ModelOutcome::Answered { text, first_token }
+            }
+            _ => failed(
+                &LlmError::Malformed("empty or unreadable answer".to_string()).to_string(),
+                first_token.is_some(),
+                &self.metrics,
+                "garbage",
+            ),
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! `GET /v1/search?q=&limit=`: the CLI's `--json` output.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::error::ApiError;
+use crate::retrieval::Hit;
+
+/// Most passages one search returns.
+const MAX_LIMIT: usize = 50;
+
+#[derive(Debug, Deserialize)]
+pub struct SearchParams {
+    q: Option<String>,
+    limit: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct SearchResponse {
+    hits: Vec<Hit>,
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    Query(params): Query<SearchParams>,
+) -> Result<Json<SearchResponse>, ApiError> {
+    let q = params.q.unwrap_or_default();
+    if q.trim().is_empty() {
+        return Err(ApiError::InvalidParameter(
+            "q is required and must not be empty".to_string(),
+        ));
+    }
+    if q.chars().count() > state.engine.settings.max_question_chars {
+        return Err(ApiError::QuestionTooLong {
+            chars: q.chars().count(),
+            max: state.engine.settings.max_question_chars,
+        });
+    }
+    let limit = match params.limit.as_deref() {
+        None | Some("") => 10,
+        Some(raw) => match raw.parse::<usize>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+            _ => {
+                return Err(ApiError::InvalidParameter(format!(
+                    "limit must be a whole number from 1 to {MAX_LIMIT}, not {raw:?}"
+                )));
+            }
+        },
+    };
+    let retriever = Arc::clone(&state.engine.retriever);
+    let hits = tokio::task::spawn_blocking(move || retriever.search(&q, limit))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok(Json(SearchResponse { hits }))
+}
