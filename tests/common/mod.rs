@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod fake_llm;
+pub mod service;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
