@@ -6,6 +6,7 @@
 //! Without arguments it indexes `corpus/` into a temporary directory and uses
 //! both dev question sets. Each question is searched once to warm up, then
 //! `DOCENT_BENCH_ROUNDS` (default 20) times; every search is one sample.
+//! `DOCENT_BENCH_SET=name=value,...` overrides ranking parameters.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -62,7 +63,19 @@ fn main() {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(20);
-    let retriever = Retriever::open(&index).expect("open index");
+    // DOCENT_BENCH_SET="candidates=0,depth=50" overrides ranking parameters.
+    let mut ranking = docent::retrieval::Ranking::default();
+    for setting in std::env::var("DOCENT_BENCH_SET")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+    {
+        let (name, value) = setting.split_once('=').expect("NAME=VALUE");
+        ranking.set(name, value).expect("ranking parameter");
+    }
+    let retriever = Retriever::open(&index)
+        .expect("open index")
+        .with_ranking(ranking);
     for q in &questions {
         retriever.search(q, 10).expect("search");
     }

@@ -1,7 +1,12 @@
-//! Conversations, answers and escalations in SQLite (WAL, synchronous=FULL):
-//! an exchange is committed before it is acknowledged to anyone, so a process
-//! killed right after an answer loses nothing the client saw. Schema changes are
-//! numbered migrations in `migrations/`, applied at start.
+//! Conversations, answers and escalations in SQLite (WAL mode).
+//!
+//! An exchange is committed before it is acknowledged to anyone. With WAL and
+//! `synchronous=NORMAL` a commit is in the WAL file when `COMMIT` returns, so a
+//! process killed right after an answer loses nothing the client saw (a power
+//! cut may lose the last commits; set `synchronous=FULL` for that, at an fsync
+//! per answer). Writes go through one connection, so writers queue in order
+//! instead of spinning on SQLite's busy lock; reads use a pool of their own.
+//! Schema changes are numbered migrations in `migrations/`, applied at start.
 
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -85,6 +90,9 @@ pub struct NewEscalation {
 /// The database.
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// One connection: writes are serialized here.
+    writer: SqlitePool,
+    /// Readers, which WAL lets run beside the writer.
     pool: SqlitePool,
 }
 
@@ -101,15 +109,19 @@ impl Store {
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
+            .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations").run(&writer).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options)
+            .connect_with(options.read_only(true))
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store { writer, pool })
     }
 
     /// Checks the database answers.
@@ -156,7 +168,7 @@ impl Store {
     /// Writes a question, its answer and any escalation in one transaction.
     pub async fn record(&self, x: &Exchange) -> Result<(), StoreError> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         if x.new_conversation {
             sqlx::query("INSERT INTO conversations (id, account_id, created_at, updated_at) VALUES (?, ?, ?, ?)")
                 .bind(&x.conversation_id)
@@ -272,9 +284,10 @@ impl Store {
             .collect())
     }
 
-    /// Closes the pool, flushing the WAL.
+    /// Closes the pools, checkpointing the WAL.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 }
 

@@ -1,6 +1,6 @@
 //! `docent serve` as a real process: it indexes the corpus when there is no
 //! index, answers over TCP (SSE included), shuts down cleanly on SIGTERM, and
-//! what it acknowledged is still there after a restart.
+//! what it acknowledged is still there after a restart, even after SIGKILL.
 
 mod common;
 
@@ -113,5 +113,31 @@ async fn serve_answers_over_tcp_stops_on_sigterm_and_keeps_its_data() {
         .await
         .unwrap();
     assert_eq!(answer["conversation_id"], conversation.as_str(), "{answer}");
+
+    // Killed outright right after answering: the acknowledged answer is kept.
+    let acknowledged = answer["message_id"].as_str().unwrap().to_string();
+    let mut killed = server;
+    killed.child.kill().unwrap();
+    killed.child.wait().unwrap();
+    let server = start(&data);
+    let third: Value = client
+        .post(format!("{}/v1/ask", server.base))
+        .json(&json!({ "question": "thanks, and for webhooks?", "conversation_id": conversation }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(third["conversation_id"], conversation.as_str(), "{third}");
     terminate(server);
+    let store = docent::store::Store::open(&data.join("docent.db"))
+        .await
+        .unwrap();
+    let history = store.history(&conversation, 10).await.unwrap();
+    assert_eq!(history.len(), 6);
+    assert!(
+        history.iter().any(|m| m.id == acknowledged),
+        "the answer acknowledged before the kill"
+    );
 }

@@ -112,7 +112,6 @@ const MONEY_WORDS: &[&str] = &[
     "license",
     "licence",
     "trial",
-    "account",
 ];
 
 /// Words that make a price question a question about what the customer pays.

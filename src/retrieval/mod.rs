@@ -16,7 +16,7 @@ use std::sync::Arc;
 use docent_indexer::role::Role;
 use docent_indexer::schema::{self, Fields};
 use docent_indexer::store::{GenerationMeta, IndexDir};
-use docent_indexer::tokenizer::{self, code_analyzer, stem_analyzer};
+use docent_indexer::tokenizer::{self, stem_analyzer};
 use serde::Serialize;
 use tantivy::collector::TopDocs;
 use tantivy::columnar::ColumnValues;
@@ -25,8 +25,8 @@ use tantivy::schema::{Field, IndexRecordOption, Term, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument};
 
-pub use self::question::{asks_about_releases, content_words};
-use self::question::{compounds, dedup};
+use self::question::dedup;
+pub use self::question::{asks_about_releases, content_words, topic_words};
 pub use self::ranking::Ranking;
 
 /// Errors of the retrieval path.
@@ -100,6 +100,14 @@ impl<'s> FastColumns<'s> {
     }
 }
 
+/// One analysed term of a question.
+#[derive(Debug, Clone, PartialEq)]
+struct QueryTerm {
+    /// The stemmed token, as the index stores it.
+    text: String,
+    weight: f32,
+}
+
 /// Weight of a conversation's earlier words relative to the question's.
 const CONTEXT_WEIGHT: f32 = 0.4;
 
@@ -131,7 +139,6 @@ pub struct Retriever {
     fields: Fields,
     meta: GenerationMeta,
     ranking: Ranking,
-    code: TextAnalyzer,
     stem: TextAnalyzer,
 }
 
@@ -156,7 +163,6 @@ impl Retriever {
             fields,
             meta,
             ranking: Ranking::default(),
-            code: code_analyzer(),
             stem: stem_analyzer(),
         })
     }
@@ -177,36 +183,14 @@ impl Retriever {
         self.meta.chunks
     }
 
-    /// The analysed terms of a question with their weights: each content word
-    /// (and identifier part) at 1, joined adjacent words at `compound`.
-    fn terms(&self, question: &str) -> Vec<(String, f32)> {
-        let words = content_words(question);
-        let mut code = self.code.clone();
+    /// The analysed terms of a question, each at weight 1: content words and
+    /// identifier parts, stemmed as the index stores them.
+    fn terms(&self, question: &str) -> Vec<QueryTerm> {
         let mut stem = self.stem.clone();
-        let mut units: Vec<(String, f32)> = dedup(tokenizer::tokens(&mut code, &words))
+        dedup(tokenizer::tokens(&mut stem, &content_words(question)))
             .into_iter()
-            .map(|t| (t, 1.0))
-            .collect();
-        if self.ranking.compound > 0.0 {
-            for compound in compounds(&words) {
-                if let Some(token) = tokenizer::tokens(&mut code, &compound).into_iter().next()
-                    && !units.iter().any(|(u, _)| *u == token)
-                {
-                    units.push((token, self.ranking.compound));
-                }
-            }
-        }
-        let mut terms: Vec<(String, f32)> = Vec::with_capacity(units.len());
-        for (unit, weight) in units {
-            let stemmed = tokenizer::tokens(&mut stem, &unit)
-                .into_iter()
-                .next()
-                .unwrap_or(unit);
-            if !terms.iter().any(|(t, _)| *t == stemmed) {
-                terms.push((stemmed, weight));
-            }
-        }
-        terms
+            .map(|text| QueryTerm { text, weight: 1.0 })
+            .collect()
     }
 
     /// Builds the query for a question: one clause per query term, each the best
@@ -216,30 +200,29 @@ impl Retriever {
         self.build(&self.terms(question))
     }
 
-    fn build(&self, terms: &[(String, f32)]) -> Result<BooleanQuery, RetrievalError> {
+    fn build(&self, terms: &[QueryTerm]) -> Result<BooleanQuery, RetrievalError> {
         let ranking = self.ranking;
-        let term = |field: Field, text: &str, boost: f32| -> Box<dyn Query> {
-            let query = TermQuery::new(
-                Term::from_field_text(field, text),
-                IndexRecordOption::WithFreqs,
-            );
-            Box::new(BoostQuery::new(Box::new(query), boost))
-        };
+        let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(terms.len());
-        for (text, weight) in terms {
-            let mut disjuncts: Vec<Box<dyn Query>> = Vec::with_capacity(6);
-            for (field, boost) in [
-                (self.fields.body, ranking.body),
-                (self.fields.prose, ranking.prose),
-                (self.fields.context, ranking.context),
-                (self.fields.heading, ranking.heading),
-                (self.fields.symbol_terms, ranking.symbol),
-                (self.fields.path_terms, ranking.path),
-            ] {
-                if boost > 0.0 {
-                    disjuncts.push(term(field, text, boost * weight));
-                }
-            }
+        for QueryTerm { text, weight } in terms {
+            let disjuncts: Vec<Box<dyn Query>> = [
+                (f.body, ranking.body),
+                (f.prose, ranking.prose),
+                (f.context, ranking.context),
+                (f.heading, ranking.heading),
+                (f.symbol_terms, ranking.symbol),
+                (f.path_terms, ranking.path),
+            ]
+            .into_iter()
+            .filter(|(_, boost)| *boost > 0.0)
+            .map(|(field, boost)| {
+                let query = TermQuery::new(
+                    Term::from_field_text(field, text),
+                    IndexRecordOption::WithFreqs,
+                );
+                Box::new(BoostQuery::new(Box::new(query), boost * weight)) as Box<dyn Query>
+            })
+            .collect();
             if !disjuncts.is_empty() {
                 let unit_query = DisjunctionMaxQuery::with_tie_breaker(disjuncts, ranking.tie);
                 clauses.push((Occur::Should, Box::new(unit_query)));
@@ -267,9 +250,10 @@ impl Retriever {
         let limit = limit.max(1);
         let mut terms = self.terms(question);
         if let Some(context) = context {
-            for (term, weight) in self.terms(context) {
-                if !terms.iter().any(|(t, _)| *t == term) {
-                    terms.push((term, weight * CONTEXT_WEIGHT));
+            for mut term in self.terms(context) {
+                if !terms.iter().any(|t| t.text == term.text) {
+                    term.weight *= CONTEXT_WEIGHT;
+                    terms.push(term);
                 }
             }
         }
@@ -309,7 +293,7 @@ impl Retriever {
         k: usize,
     ) -> Result<Coverage, RetrievalError> {
         let mut stem = self.stem.clone();
-        let terms: Vec<String> = dedup(tokenizer::tokens(&mut stem, &content_words(question)));
+        let terms: Vec<String> = dedup(tokenizer::tokens(&mut stem, &topic_words(question)));
         if terms.is_empty() {
             return Ok(Coverage::default());
         }
@@ -399,7 +383,7 @@ impl Retriever {
     fn file_scores(
         &self,
         searcher: &Searcher,
-        terms: &[(String, f32)],
+        terms: &[QueryTerm],
     ) -> Result<HashMap<u64, f32>, RetrievalError> {
         let mut scores = HashMap::new();
         if self.ranking.card <= 0.0 {
@@ -407,7 +391,7 @@ impl Retriever {
         }
         let clauses: Vec<(Occur, Box<dyn Query>)> = terms
             .iter()
-            .map(|(text, weight)| {
+            .map(|QueryTerm { text, weight, .. }| {
                 let term = Term::from_field_text(self.fields.card, text);
                 let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
                 (

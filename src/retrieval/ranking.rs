@@ -20,8 +20,6 @@ pub struct Ranking {
     pub path: f32,
     /// At most this many passages of one file in a result list.
     pub per_file: usize,
-    /// Weight of joined adjacent words (`fast fields` -> `fastfields`, `fast_fields`).
-    pub compound: f32,
     /// Priors by role: how likely a passage of this sort answers a support question.
     pub test: f32,
     pub example: f32,
@@ -61,7 +59,6 @@ impl Ranking {
             "symbol" => self.symbol = float()?,
             "heading" => self.heading = float()?,
             "path" => self.path = float()?,
-            "compound" => self.compound = float()?,
             "test" => self.test = float()?,
             "example" => self.example = float()?,
             "doc" => self.doc = float()?,
@@ -91,7 +88,6 @@ impl Default for Ranking {
             heading: 2.0,
             path: 1.0,
             per_file: 1,
-            compound: 1.0,
             test: 0.3,
             example: 1.4,
             doc: 1.25,
