@@ -60,6 +60,7 @@ run() {
 
 start_server
 curl -sf "http://127.0.0.1:$PORT/readyz"; echo
+run "GET /v1/search, 8 connections" 8 benches/load/search.lua
 run "GET /v1/search, 32 connections" 32 benches/load/search.lua
 run "POST /v1/ask extractive, 8 connections" 8 benches/load/ask.lua
 stop_server

@@ -147,9 +147,10 @@ struct SearchArgs {
 struct EvalArgs {
     #[command(flatten)]
     location: IndexLocation,
-    /// JSONL file of `{"q": "...", "gold": ["path", ...]}` lines.
-    #[arg(long, value_name = "FILE")]
-    questions: PathBuf,
+    /// JSONL file of `{"q": "...", "gold": ["path", ...]}` or
+    /// `{"q": "...", "out_of_scope": true}` lines (repeatable).
+    #[arg(long, value_name = "FILE", required = true)]
+    questions: Vec<PathBuf>,
     /// Print scores and per-question outcomes as JSON.
     #[arg(long)]
     json: bool,
@@ -367,7 +368,10 @@ fn run_eval(args: EvalArgs) -> Result<()> {
         ranking.set(name, value).map_err(anyhow::Error::msg)?;
     }
     let retriever = Retriever::open(&args.location.index)?.with_ranking(ranking);
-    let questions = eval::load_questions(&args.questions)?;
+    let mut questions = Vec::new();
+    for file in &args.questions {
+        questions.extend(eval::load_questions(file)?);
+    }
     let answerable = questions.iter().any(|q| !q.out_of_scope);
     let scores = answerable
         .then(|| eval::evaluate(&retriever, &questions))

@@ -225,3 +225,31 @@ fn rust_items_are_found_by_the_markdown_they_include_as_docs() {
         "files outside the root are not read"
     );
 }
+
+#[test]
+fn escalation_on_the_corpus_meets_the_targets_in_extractive_mode() {
+    let s = Scratch::with_corpus();
+    s.index(None);
+    let retriever = Retriever::open(&s.index).unwrap();
+    let mut set = eval::load_questions(&questions("corpus.jsonl")).unwrap();
+    set.extend(eval::load_questions(&questions("out-of-scope.jsonl")).unwrap());
+    let threshold = docent::config::Config::default().confidence_threshold;
+    let scores = eval::evaluate_escalation(&retriever, &set, 5, threshold).unwrap();
+    assert!(scores.out_of_scope >= 30 && scores.answerable >= 30);
+    let wrong: Vec<&str> = scores
+        .outcomes
+        .iter()
+        .filter(|o| o.is_wrong())
+        .map(|o| o.q.as_str())
+        .collect();
+    assert!(
+        scores.answerable_escalated <= 0.10,
+        "{:.3} escalated; wrong: {wrong:?}",
+        scores.answerable_escalated
+    );
+    assert!(
+        scores.out_of_scope_escalated >= 0.90,
+        "{:.3} escalated; wrong: {wrong:?}",
+        scores.out_of_scope_escalated
+    );
+}
