@@ -171,10 +171,16 @@ struct EvalArgs {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The service logs warnings and errors by default; one-shot commands only errors.
+    let default_filter = if matches!(cli.command, Command::Serve(_)) {
+        "warn"
+    } else {
+        "error"
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("DOCENT_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
         .with_writer(std::io::stderr)
         .init();
