@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Query, State};
+use axum::http::Uri;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
@@ -26,8 +27,13 @@ pub struct SearchResponse {
 
 pub async fn search(
     State(state): State<AppState>,
-    Query(params): Query<SearchParams>,
+    uri: Uri,
 ) -> Result<Json<SearchResponse>, ApiError> {
+    // Parsed here rather than by the `Query` extractor, so a malformed query
+    // string gets our JSON error.
+    let Query(params) = Query::<SearchParams>::try_from_uri(&uri).map_err(|e| {
+        ApiError::InvalidParameter(format!("malformed query string: {}", e.body_text()))
+    })?;
     let q = params.q.unwrap_or_default();
     if q.trim().is_empty() {
         return Err(ApiError::InvalidParameter(
