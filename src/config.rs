@@ -122,7 +122,7 @@ impl Default for Config {
             budget_ms: 3_500,
             first_token_ms: 2_000,
             passages: 5,
-            confidence_threshold: 0.4,
+            confidence_threshold: 0.45,
             max_question_chars: 4_000,
             body_limit_bytes: 64 * 1024,
             rate_limit_per_minute: 60,

@@ -110,12 +110,10 @@ pub(crate) fn document(
     doc.add_text(fields.file, key);
     doc.add_text(fields.root, root);
     doc.add_text(fields.path, path);
-    doc.add_text(fields.path_terms, path);
     doc.add_text(fields.lang, chunk.lang.as_str());
     doc.add_text(fields.kind, chunk.kind.as_str());
     if let Some(symbol) = &chunk.symbol {
         doc.add_text(fields.symbol, symbol);
-        doc.add_text(fields.symbol_terms, schema::symbol_names(symbol));
     }
     if let Some(heading) = &chunk.heading {
         doc.add_text(fields.heading, heading);
@@ -124,18 +122,37 @@ pub(crate) fn document(
     doc.add_u64(fields.end_line, u64::from(chunk.end_line));
     doc.add_text(fields.header, &chunk.header);
     doc.add_text(fields.body, &chunk.text);
-    let mut prose = crate::prose::extract(chunk.lang, chunk.kind, &chunk.text);
-    prose.push_str(included);
-    doc.add_text(fields.prose, prose);
+    let prose = crate::prose::extract(chunk.lang, chunk.kind, &chunk.text);
+    // The combined field: repeats weigh a heading, a symbol name or a path word
+    // like several occurrences in the body, and prose (comments, docstrings,
+    // doc text) twice its code.
+    doc.add_text(fields.all, &chunk.text);
+    doc.add_text(fields.all, &prose);
+    let names = chunk.symbol.as_deref().map(schema::symbol_names);
+    for _ in 0..ALL_REPEATS {
+        if let Some(heading) = &chunk.heading {
+            doc.add_text(fields.all, heading);
+        }
+        if let Some(names) = &names {
+            doc.add_text(fields.all, names);
+        }
+        doc.add_text(fields.all, path);
+    }
     if let Some(summary) = summary
         && chunk.kind == crate::lang::Kind::Code
     {
-        doc.add_text(fields.context, summary);
+        doc.add_text(fields.all, summary);
+    }
+    if !included.is_empty() {
+        doc.add_text(fields.all, included);
     }
     doc.add_u64(fields.role, crate::role::role(path, chunk) as u64);
     doc.add_u64(fields.file_hash, schema::file_hash(key));
     doc
 }
+
+/// How many times heading, symbol names and path are added to the `all` field.
+const ALL_REPEATS: usize = 2;
 
 /// A file's own document: its card, found by what the file is about. Shares the
 /// `file` key with the file's chunks, so one delete removes them all.

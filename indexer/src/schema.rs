@@ -10,7 +10,7 @@ use tantivy::schema::{
 use crate::tokenizer::{CODE_ANALYZER, STEM_ANALYZER, code_analyzer, stem_analyzer};
 
 /// Version of the on-disk format: schema, analyzers, and chunking rules.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The `kind` of a file's own document, which carries its card.
 pub const FILE_KIND: &str = "file";
@@ -31,26 +31,23 @@ pub struct Fields {
     pub root: Field,
     /// Path relative to its root, stored as is.
     pub path: Field,
-    /// The path's words, searchable.
-    pub path_terms: Field,
     pub lang: Field,
     pub kind: Field,
     /// Symbol path as displayed (`impl Router<S> > fn nest`).
     pub symbol: Field,
-    /// The symbol path's names, searchable.
-    pub symbol_terms: Field,
-    /// Heading breadcrumb, searchable and stored.
+    /// Heading breadcrumb as displayed.
     pub heading: Field,
     pub start_line: Field,
     pub end_line: Field,
     /// One-line context header.
     pub header: Field,
-    /// The chunk text: searchable (stemmed) and stored.
+    /// The chunk text as cited, stored.
     pub body: Field,
-    /// Comments, docstrings and doc text: searchable (stemmed), not stored.
-    pub prose: Field,
-    /// The summary of a code chunk's file (its module doc opening), searchable, not stored.
-    pub context: Field,
+    /// Everything searchable about the chunk in one field, BM25F-style: the text
+    /// once and its prose (comments, docstrings, doc text) again; heading,
+    /// symbol names and path twice; the file's summary; Markdown an item
+    /// includes as its docs. Not stored.
+    pub all: Field,
     /// Only on a file's own document (kind `file`): the file's card, its summary
     /// and the names of its items. Searched to score files, not chunks.
     pub card: Field,
@@ -81,18 +78,15 @@ pub fn build() -> (Schema, Fields) {
         file: b.add_text_field("file", STRING),
         root: b.add_text_field("root", STORED),
         path: b.add_text_field("path", STRING | STORED),
-        path_terms: b.add_text_field("path_terms", text(STEM_ANALYZER, false)),
         lang: b.add_text_field("lang", STRING | STORED),
         kind: b.add_text_field("kind", STRING | STORED),
         symbol: b.add_text_field("symbol", STORED),
-        symbol_terms: b.add_text_field("symbol_terms", text(STEM_ANALYZER, false)),
-        heading: b.add_text_field("heading", text(STEM_ANALYZER, true)),
+        heading: b.add_text_field("heading", STORED),
         start_line: b.add_u64_field("start_line", STORED | INDEXED),
         end_line: b.add_u64_field("end_line", STORED),
         header: b.add_text_field("header", STORED),
-        body: b.add_text_field("body", text(STEM_ANALYZER, true)),
-        prose: b.add_text_field("prose", text(STEM_ANALYZER, false)),
-        context: b.add_text_field("context", text(STEM_ANALYZER, false)),
+        body: b.add_text_field("body", STORED),
+        all: b.add_text_field("all", text(STEM_ANALYZER, false)),
         card: b.add_text_field("card", text(STEM_ANALYZER, false)),
         file_hash: b.add_u64_field(FILE_HASH_FIELD, FAST),
         role: b.add_u64_field(ROLE_FIELD, FAST),
@@ -108,18 +102,15 @@ pub fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
         file: f("file")?,
         root: f("root")?,
         path: f("path")?,
-        path_terms: f("path_terms")?,
         lang: f("lang")?,
         kind: f("kind")?,
         symbol: f("symbol")?,
-        symbol_terms: f("symbol_terms")?,
         heading: f("heading")?,
         start_line: f("start_line")?,
         end_line: f("end_line")?,
         header: f("header")?,
         body: f("body")?,
-        prose: f("prose")?,
-        context: f("context")?,
+        all: f("all")?,
         card: f("card")?,
         file_hash: f(FILE_HASH_FIELD)?,
         role: f(ROLE_FIELD)?,

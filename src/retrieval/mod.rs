@@ -20,7 +20,7 @@ use docent_indexer::tokenizer::{self, stem_analyzer};
 use serde::Serialize;
 use tantivy::collector::TopDocs;
 use tantivy::columnar::ColumnValues;
-use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Term, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument};
@@ -193,40 +193,24 @@ impl Retriever {
             .collect()
     }
 
-    /// Builds the query for a question: one clause per query term, each the best
-    /// of its matches in body, prose, file summary, heading, symbol names and path
-    /// (plus `tie` times the others), so a term counts once however many fields it hits.
+    /// Builds the query for a question: each term in the combined field (text,
+    /// prose, heading, symbol names, path, file summary), summed, so block-max
+    /// WAND can skip what cannot reach the top.
     pub fn query(&self, question: &str) -> Result<BooleanQuery, RetrievalError> {
         self.build(&self.terms(question))
     }
 
     fn build(&self, terms: &[QueryTerm]) -> Result<BooleanQuery, RetrievalError> {
-        let ranking = self.ranking;
-        let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(terms.len());
         for QueryTerm { text, weight } in terms {
-            let disjuncts: Vec<Box<dyn Query>> = [
-                (f.body, ranking.body),
-                (f.prose, ranking.prose),
-                (f.context, ranking.context),
-                (f.heading, ranking.heading),
-                (f.symbol_terms, ranking.symbol),
-                (f.path_terms, ranking.path),
-            ]
-            .into_iter()
-            .filter(|(_, boost)| *boost > 0.0)
-            .map(|(field, boost)| {
-                let query = TermQuery::new(
-                    Term::from_field_text(field, text),
-                    IndexRecordOption::WithFreqs,
-                );
-                Box::new(BoostQuery::new(Box::new(query), boost * weight)) as Box<dyn Query>
-            })
-            .collect();
-            if !disjuncts.is_empty() {
-                let unit_query = DisjunctionMaxQuery::with_tie_breaker(disjuncts, ranking.tie);
-                clauses.push((Occur::Should, Box::new(unit_query)));
-            }
+            let query = TermQuery::new(
+                Term::from_field_text(self.fields.all, text),
+                IndexRecordOption::WithFreqs,
+            );
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(query), *weight)),
+            ));
         }
         if clauses.is_empty() {
             return Err(RetrievalError::EmptyQuery);
@@ -302,7 +286,7 @@ impl Retriever {
         let mut weights = Vec::with_capacity(terms.len());
         let mut unknown = 0;
         for term in &terms {
-            let df = searcher.doc_freq(&Term::from_field_text(self.fields.body, term))? as f32;
+            let df = searcher.doc_freq(&Term::from_field_text(self.fields.all, term))? as f32;
             if df == 0.0 {
                 unknown += 1;
             }
