@@ -488,28 +488,7 @@ async fn search_health_readiness_and_metrics() {
     let json: Value = serde_json::from_str(&body).unwrap();
     let hits = json["hits"].as_array().unwrap();
     assert_eq!(hits.len(), 3);
-    let mut keys: Vec<&str> = hits[0]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort_unstable();
-    assert_eq!(
-        keys,
-        [
-            "end_line",
-            "heading",
-            "kind",
-            "lang",
-            "path",
-            "release",
-            "score",
-            "start_line",
-            "symbol",
-            "text"
-        ]
-    );
+    common::assert_hit_fields(&hits[0]);
 
     let (status, body) = service.get("/healthz").await;
     assert_eq!(

@@ -28,28 +28,7 @@ fn search_json_has_exactly_the_documented_fields() {
     let mut saw_null_symbol = false;
     let mut saw_null_heading = false;
     for hit in hits {
-        let mut keys: Vec<&str> = hit
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        keys.sort_unstable();
-        assert_eq!(
-            keys,
-            [
-                "end_line",
-                "heading",
-                "kind",
-                "lang",
-                "path",
-                "release",
-                "score",
-                "start_line",
-                "symbol",
-                "text"
-            ]
-        );
+        common::assert_hit_fields(hit);
         assert_eq!(hit["release"], "2.1.0");
         assert!(hit["score"].as_f64().unwrap() > 0.0);
         saw_null_symbol |= hit["symbol"].is_null();

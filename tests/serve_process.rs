@@ -44,6 +44,19 @@ fn start(data: &std::path::Path) -> Server {
     Server { child, base }
 }
 
+/// POSTs a JSON question and returns the JSON answer.
+async fn ask(client: &reqwest::Client, server: &Server, body: Value) -> Value {
+    client
+        .post(format!("{}/v1/ask", server.base))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 fn terminate(mut server: Server) {
     let status = Command::new("kill")
         .args(["-TERM", &server.child.id().to_string()])
@@ -103,15 +116,8 @@ async fn serve_answers_over_tcp_stops_on_sigterm_and_keeps_its_data() {
 
     // Restarted over the same data: the index is reused and the conversation goes on.
     let server = start(&data);
-    let answer: Value = client
-        .post(format!("{}/v1/ask", server.base))
-        .json(&json!({ "question": "and what is the largest page size?", "conversation_id": conversation }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let follow_up = json!({ "question": "and what is the largest page size?", "conversation_id": conversation });
+    let answer = ask(&client, &server, follow_up).await;
     assert_eq!(answer["conversation_id"], conversation.as_str(), "{answer}");
 
     // Killed outright right after answering: the acknowledged answer is kept.
@@ -120,15 +126,12 @@ async fn serve_answers_over_tcp_stops_on_sigterm_and_keeps_its_data() {
     killed.child.kill().unwrap();
     killed.child.wait().unwrap();
     let server = start(&data);
-    let third: Value = client
-        .post(format!("{}/v1/ask", server.base))
-        .json(&json!({ "question": "thanks, and for webhooks?", "conversation_id": conversation }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let third = ask(
+        &client,
+        &server,
+        json!({ "question": "thanks, and for webhooks?", "conversation_id": conversation }),
+    )
+    .await;
     assert_eq!(third["conversation_id"], conversation.as_str(), "{third}");
     terminate(server);
     let store = docent::store::Store::open(&data.join("docent.db"))

@@ -45,14 +45,13 @@ fn best_window(lines: &[&str], terms: &HashSet<String>) -> (usize, usize) {
 }
 
 /// The extractive answer for a question from its passages (already numbered
-/// 1..n in order). Returns the text and the numbers of the passages it quotes.
-pub fn answer(question: &str, hits: &[Hit]) -> (String, Vec<usize>) {
+/// 1..n in order): the best lines of the first few, each with its citation.
+pub fn answer(question: &str, hits: &[Hit]) -> String {
     let mut analyzer = stem_analyzer();
     let terms: HashSet<String> = tokenizer::tokens(&mut analyzer, &content_words(question))
         .into_iter()
         .collect();
     let mut out = String::from(EXCERPT_LABEL);
-    let mut quoted = Vec::new();
     for (i, hit) in hits.iter().take(QUOTED_PASSAGES).enumerate() {
         let n = i + 1;
         let lines: Vec<&str> = hit.text.lines().collect();
@@ -84,9 +83,8 @@ pub fn answer(question: &str, hits: &[Hit]) -> (String, Vec<usize>) {
                 out.push_str(line);
             }
         }
-        quoted.push(n);
     }
-    (out, quoted)
+    out
 }
 
 #[cfg(test)]
@@ -130,9 +128,9 @@ mod tests {
             hit("docs/webhooks.md", "doc", 100, &doc),
             hit("src/lib.rs", "code", 5, "fn verify() {}\n"),
         ];
-        let (text, quoted) = answer("how do I verify the signature?", &hits);
+        let text = answer("how do I verify the signature?", &hits);
         assert!(text.starts_with(EXCERPT_LABEL));
-        assert_eq!(quoted, [1, 2]);
+        assert!(text.contains("\n\n[2] `src/lib.rs:5-5`"), "{text}");
         assert!(
             text.contains("> Verify the signature with the secret."),
             "{text}"

@@ -232,6 +232,50 @@ fn citations(hits: &[Hit]) -> Vec<Citation> {
         .collect()
 }
 
+/// What the customer is shown when their question goes to a person: the
+/// hand-off, and for weak evidence the passages that came closest.
+fn hand_off_text(reason: Reason, cites: &[Citation]) -> String {
+    let mut shown = handoff(reason).to_string();
+    let weak = matches!(
+        reason,
+        Reason::LowRetrievalEvidence
+            | Reason::ModelNoAnswer
+            | Reason::NoCitations
+            | Reason::InvalidCitations
+    );
+    if weak && !cites.is_empty() {
+        shown.push_str("\n\nMeanwhile, these passages may be related:");
+        for c in cites.iter().take(3) {
+            shown.push_str(&format!(
+                "\n- [{}] `{}:{}-{}`",
+                c.n, c.path, c.start_line, c.end_line
+            ));
+        }
+    }
+    shown
+}
+
+/// The escalation stored for a CSM: the reason, the draft answer, and the
+/// passages with their citations.
+fn escalation_record(
+    reason: Reason,
+    draft: &str,
+    hits: &[Hit],
+    cites: &[Citation],
+) -> NewEscalation {
+    let passages: Vec<serde_json::Value> = hits
+        .iter()
+        .zip(cites)
+        .map(|(h, c)| serde_json::json!({"citation": c, "text": h.text}))
+        .collect();
+    NewEscalation {
+        id: new_id("e_"),
+        reason: reason.as_str().to_string(),
+        draft: draft.to_string(),
+        passages_json: serde_json::to_string(&passages).unwrap_or_else(|_| "[]".to_string()),
+    }
+}
+
 fn millis(d: Duration) -> u64 {
     d.as_millis() as u64
 }
@@ -344,40 +388,14 @@ impl Engine {
         let mut first_token = None;
         let mut llm_fallback = None;
         let mut prompt_version = None;
-        let (extractive_text, _) = extractive::answer(&question, &triage.hits);
+        let extractive_text = extractive::answer(&question, &triage.hits);
 
         let escalate_now = triage.must_escalate(self.settings.threshold);
+        // The answer, or when escalating, the draft the CSM starts from.
         let text = if escalate_now {
-            let reason = reasons
-                .first()
-                .copied()
-                .unwrap_or(Reason::LowRetrievalEvidence);
-            handoff(reason).to_string()
+            extractive_text.clone()
         } else if let Some(llm) = &self.llm {
-            let turns: Vec<PromptTurn> = history
-                .iter()
-                .map(|m| PromptTurn {
-                    role: m.role.clone(),
-                    text: m.text.chars().take(600).collect(),
-                })
-                .collect();
-            let passages: Vec<PromptPassage> = triage
-                .hits
-                .iter()
-                .enumerate()
-                .map(|(i, h)| PromptPassage {
-                    n: i + 1,
-                    path: h.path.clone(),
-                    start_line: h.start_line,
-                    end_line: h.end_line,
-                    label: h.symbol.clone().or_else(|| h.heading.clone()),
-                    text: h.text.clone(),
-                })
-                .collect();
-            let messages = self
-                .prompts
-                .messages(&question, &passages, &turns)
-                .map_err(|e| AskError::Internal(e.to_string()))?;
+            let messages = self.prompt(&question, &history, &triage.hits)?;
             prompt_version = Some(self.prompts.version().to_string());
             match self
                 .run_model(llm.as_ref(), messages, started, &events)
@@ -425,46 +443,16 @@ impl Engine {
                 .first()
                 .copied()
                 .unwrap_or(Reason::LowRetrievalEvidence);
-            let mut shown = handoff(reason).to_string();
             if !escalate_now && mode == Mode::Llm {
                 // The model answered but not convincingly: the customer sees the hand-off.
                 emit(Event::Reset("low_confidence")).await;
             }
-            if matches!(
-                reason,
-                Reason::LowRetrievalEvidence
-                    | Reason::ModelNoAnswer
-                    | Reason::NoCitations
-                    | Reason::InvalidCitations
-            ) && !triage.hits.is_empty()
-            {
-                shown.push_str("\n\nMeanwhile, these passages may be related:");
-                for c in cites.iter().take(3) {
-                    shown.push_str(&format!(
-                        "\n- [{}] `{}:{}-{}`",
-                        c.n, c.path, c.start_line, c.end_line
-                    ));
-                }
-            }
+            let shown = hand_off_text(reason, &cites);
             if escalate_now || mode == Mode::Llm {
                 emit(Event::Delta(shown.clone())).await;
             }
             self.metrics.escalation(reason.as_str());
-            let passages_json = serde_json::to_string(
-                &triage
-                    .hits
-                    .iter()
-                    .zip(&cites)
-                    .map(|(h, c)| serde_json::json!({"citation": c, "text": h.text}))
-                    .collect::<Vec<_>>(),
-            )
-            .unwrap_or_else(|_| "[]".to_string());
-            let escalation = NewEscalation {
-                id: new_id("e_"),
-                reason: reason.as_str().to_string(),
-                draft: text.clone(),
-                passages_json,
-            };
+            let escalation = escalation_record(reason, &text, &triage.hits, &cites);
             (shown, Some(escalation))
         } else {
             (text, None)
@@ -482,13 +470,11 @@ impl Engine {
             timings: Timings {
                 retrieval_ms: millis(retrieval),
                 first_token_ms: first_token,
-                total_ms: 0,
+                total_ms: millis(started.elapsed()),
             },
             reasons,
             prompt_version: prompt_version.clone(),
         };
-        let mut answer = answer;
-        answer.timings.total_ms = millis(started.elapsed());
         let exchange = Exchange {
             conversation_id: answer.conversation_id.clone(),
             new_conversation,
@@ -518,6 +504,38 @@ impl Engine {
         self.store.record(&exchange).await?;
         emit(Event::Done(Box::new(answer.clone()))).await;
         Ok(answer)
+    }
+
+    /// The chat messages for a question: its numbered passages and the
+    /// conversation so far (each earlier turn cut to 600 characters).
+    fn prompt(
+        &self,
+        question: &str,
+        history: &[crate::store::StoredMessage],
+        hits: &[Hit],
+    ) -> Result<Vec<crate::llm::ChatMessage>, AskError> {
+        let turns: Vec<PromptTurn> = history
+            .iter()
+            .map(|m| PromptTurn {
+                role: m.role.clone(),
+                text: m.text.chars().take(600).collect(),
+            })
+            .collect();
+        let passages: Vec<PromptPassage> = hits
+            .iter()
+            .enumerate()
+            .map(|(i, h)| PromptPassage {
+                n: i + 1,
+                path: h.path.clone(),
+                start_line: h.start_line,
+                end_line: h.end_line,
+                label: h.symbol.clone().or_else(|| h.heading.clone()),
+                text: h.text.clone(),
+            })
+            .collect();
+        self.prompts
+            .messages(question, &passages, &turns)
+            .map_err(|e| AskError::Internal(e.to_string()))
     }
 
     /// Streams the model's answer within the deadlines, forwarding tokens.

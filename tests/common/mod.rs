@@ -115,3 +115,29 @@ pub fn stdout(output: &Output) -> String {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// Asserts a search hit has exactly the documented JSON fields.
+pub fn assert_hit_fields(hit: &serde_json::Value) {
+    let mut keys: Vec<&str> = hit
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "end_line",
+            "heading",
+            "kind",
+            "lang",
+            "path",
+            "release",
+            "score",
+            "start_line",
+            "symbol",
+            "text"
+        ]
+    );
+}
