@@ -58,6 +58,11 @@ pub struct LlmConfig {
     /// Longest answer, in tokens.
     pub max_tokens: u32,
     pub temperature: f32,
+    /// The model's context window, in tokens (`--n_ctx` of a llama.cpp server).
+    pub context_tokens: u32,
+    /// Most tokens of prompt to send (default: the window less the answer and a
+    /// margin). Slow local models answer sooner with fewer, better passages.
+    pub prompt_tokens: Option<u32>,
 }
 
 impl Default for LlmConfig {
@@ -68,6 +73,8 @@ impl Default for LlmConfig {
             api_key: None,
             max_tokens: 400,
             temperature: 0.1,
+            context_tokens: 8192,
+            prompt_tokens: None,
         }
     }
 }
@@ -207,6 +214,8 @@ impl Config {
                 "DOCENT_LLM_MODEL" if !v.is_empty() => self.llm.model = Some(v.to_string()),
                 "DOCENT_LLM_API_KEY" if !v.is_empty() => self.llm.api_key = Some(Secret::new(v)),
                 "DOCENT_LLM_MAX_TOKENS" => self.llm.max_tokens = parse_env(name, v)?,
+                "DOCENT_LLM_CONTEXT_TOKENS" => self.llm.context_tokens = parse_env(name, v)?,
+                "DOCENT_LLM_PROMPT_TOKENS" => self.llm.prompt_tokens = Some(parse_env(name, v)?),
                 _ => {}
             }
         }
@@ -274,6 +283,14 @@ impl Config {
                     .to_string(),
             );
         }
+        if self.prompt_budget() < 256 {
+            return invalid(format!(
+                "the prompt budget is {} tokens (context_tokens {} less max_tokens {}): too small for any passage",
+                self.prompt_budget(),
+                self.llm.context_tokens,
+                self.llm.max_tokens
+            ));
+        }
         if let Some(url) = &self.llm.base_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
@@ -289,6 +306,17 @@ impl Config {
         self.index
             .clone()
             .unwrap_or_else(|| self.data.join("index"))
+    }
+
+    /// Most prompt tokens to send: `prompt_tokens`, never more than the context
+    /// window less the answer and a 128-token margin.
+    pub fn prompt_budget(&self) -> u32 {
+        let room = self
+            .llm
+            .context_tokens
+            .saturating_sub(self.llm.max_tokens)
+            .saturating_sub(128);
+        self.llm.prompt_tokens.map_or(room, |p| p.min(room))
     }
 
     /// The SQLite database file.
@@ -311,9 +339,11 @@ impl Config {
     pub fn describe(&self) -> String {
         let llm = match self.llm_endpoint() {
             Some((base, model)) => format!(
-                "{model} at {base} (api key {:?}, max_tokens {})",
+                "{model} at {base} (api key {:?}, max_tokens {}, prompt budget {} of {} tokens)",
                 self.llm.api_key.clone().unwrap_or_default(),
-                self.llm.max_tokens
+                self.llm.max_tokens,
+                self.prompt_budget(),
+                self.llm.context_tokens
             ),
             None => "none: extractive answers only".to_string(),
         };

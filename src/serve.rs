@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use docent_indexer::IndexDir;
 use docent_indexer::indexing::{IndexOptions, NoProgress};
+use docent_indexer::schema::SCHEMA_VERSION;
 
 use crate::answer::{Engine, Settings};
 use crate::config::Config;
@@ -26,21 +27,26 @@ pub const DEADLINE_SLACK: Duration = Duration::from_millis(250);
 /// the index, opens the database, loads prompts and the model.
 pub async fn engine(config: &Config) -> Result<Engine> {
     let index = config.index_dir();
-    let store = IndexDir::new(&index);
-    if store.current().ok().flatten().is_none() {
+    // No index, or one this version cannot read: build it from the corpus.
+    let problem = match IndexDir::new(&index).current() {
+        Ok(Some(g)) if g.meta.schema_version == SCHEMA_VERSION => None,
+        Ok(Some(g)) => Some(format!(
+            "the index at {} has schema version {}",
+            index.display(),
+            g.meta.schema_version
+        )),
+        Ok(None) => Some(format!("no index at {}", index.display())),
+        Err(e) => Some(e.to_string()),
+    };
+    if let Some(problem) = problem {
         let corpus = config.corpus.clone();
         anyhow::ensure!(
             corpus.is_dir(),
-            "no index at {} and no corpus directory {} to build one from; run `docent index ROOT --index {}` or pass --corpus DIR",
-            index.display(),
+            "{problem}, and no corpus directory {} to build one from; run `docent index ROOT --index {}` or pass --corpus DIR",
             corpus.display(),
             index.display()
         );
-        eprintln!(
-            "no index at {}: indexing {} first",
-            index.display(),
-            corpus.display()
-        );
+        eprintln!("{problem}: indexing {} first", corpus.display());
         let options = IndexOptions {
             release: Some(config.corpus_release.clone()),
             ..IndexOptions::default()
@@ -77,6 +83,7 @@ pub async fn engine(config: &Config) -> Result<Engine> {
             passages: config.passages,
             threshold: config.confidence_threshold,
             max_question_chars: config.max_question_chars,
+            prompt_tokens: config.prompt_budget() as usize,
         },
         metrics,
     })

@@ -519,3 +519,57 @@ async fn search_health_readiness_and_metrics() {
         .unwrap();
     assert_ne!(chunks_line, "docent_index_chunks 0");
 }
+
+#[tokio::test]
+async fn the_prompt_fits_the_budget_with_the_best_passages_first() {
+    let llm = FakeLlm::start(Script::tokens(&["Use cursors [1]."])).await;
+    let roomy = Service::start(Some(&llm), |_| {}).await;
+    roomy.ask(json!({ "question": ANSWERABLE })).await;
+    let tight = Service::start(Some(&llm), |c| c.llm.prompt_tokens = Some(900)).await;
+    tight.ask(json!({ "question": ANSWERABLE })).await;
+    let requests = llm.requests();
+    let prompt = |i: usize| {
+        let messages = requests[i]["messages"].as_array().unwrap();
+        messages
+            .iter()
+            .map(|m| m["content"].as_str().unwrap().len())
+            .sum::<usize>()
+    };
+    let user = |i: usize| {
+        requests[i]["messages"][1]["content"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        user(0).contains("\n[5] "),
+        "a roomy budget takes every passage"
+    );
+    assert!(
+        user(1).contains("\n[1] "),
+        "the best passage is always there"
+    );
+    assert!(
+        !user(1).contains("\n[5] "),
+        "a tight budget drops the weakest passages"
+    );
+    assert!(prompt(1) <= 900 * 3 + 64, "prompt of {} bytes", prompt(1));
+    assert!(prompt(1) < prompt(0));
+}
+
+#[tokio::test]
+async fn a_model_that_ignores_the_citation_format_is_flagged() {
+    let llm = FakeLlm::start(Script::tokens(&["Just verify ", "the raw body."])).await;
+    let service = Service::start(Some(&llm), |_| {}).await;
+    let (status, body) = service.ask(json!({ "question": ANSWERABLE })).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["mode"], "llm");
+    assert!(
+        body["reasons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("no_citations")),
+        "{body}"
+    );
+    assert!(body["confidence"].as_f64().unwrap() < 1.0);
+}

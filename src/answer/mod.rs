@@ -27,7 +27,7 @@ use tokio::sync::mpsc;
 
 use self::confidence::Reason;
 use self::scope::Intent;
-use crate::llm::{Llm, LlmError};
+use crate::llm::Llm;
 use crate::metrics::Metrics;
 use crate::prompts::{NO_ANSWER_MARKER, PromptPassage, PromptTurn, Prompts};
 use crate::retrieval::{Coverage, Hit, RetrievalError, Retriever};
@@ -137,6 +137,8 @@ pub struct Settings {
     pub passages: usize,
     pub threshold: f32,
     pub max_question_chars: usize,
+    /// Most (estimated) tokens of prompt sent to the model.
+    pub prompt_tokens: usize,
 }
 
 /// The retrieval half of an answer: passages, coverage and the escalation
@@ -276,14 +278,33 @@ fn escalation_record(
     }
 }
 
+/// Characters per token assumed when sizing prompts: English prose and code
+/// average three to four; the lower figure errs toward a smaller prompt.
+const CHARS_PER_TOKEN_ESTIMATE: usize = 3;
+
+/// An estimate of the tokens chat messages take.
+fn estimate_tokens(messages: &[crate::llm::ChatMessage]) -> usize {
+    messages
+        .iter()
+        .map(|m| m.content.chars().count().div_ceil(CHARS_PER_TOKEN_ESTIMATE) + 4)
+        .sum()
+}
+
 fn millis(d: Duration) -> u64 {
     d.as_millis() as u64
 }
 
 /// How a model attempt ended.
 enum ModelOutcome {
-    Answered { text: String, first_token: Duration },
-    Failed { why: String, streamed: bool },
+    Answered {
+        text: String,
+        first_token: Duration,
+    },
+    /// `first_token` is set when the model had started answering.
+    Failed {
+        why: String,
+        first_token: Option<Duration>,
+    },
 }
 
 /// Whether a finished model answer is usable text at all.
@@ -395,7 +416,7 @@ impl Engine {
         let text = if escalate_now {
             extractive_text.clone()
         } else if let Some(llm) = &self.llm {
-            let messages = self.prompt(&question, &history, &triage.hits)?;
+            let (messages, shown) = self.prompt(&question, &history, &triage.hits)?;
             prompt_version = Some(self.prompts.version().to_string());
             match self
                 .run_model(llm.as_ref(), messages, started, &events)
@@ -407,7 +428,7 @@ impl Engine {
                 } => {
                     first_token = Some(millis(t));
                     let no_answer = text.contains(NO_ANSWER_MARKER);
-                    let (c, r) = confidence::after_model(confidence, &text, cites.len(), no_answer);
+                    let (c, r) = confidence::after_model(confidence, &text, shown, no_answer);
                     confidence = c;
                     reasons.extend(r);
                     mode = Mode::Llm;
@@ -419,10 +440,14 @@ impl Engine {
                         text
                     }
                 }
-                ModelOutcome::Failed { why, streamed } => {
-                    if streamed {
+                ModelOutcome::Failed {
+                    why,
+                    first_token: t,
+                } => {
+                    if t.is_some() {
                         emit(Event::Reset("llm_failed")).await;
                     }
+                    first_token = t.map(millis);
                     llm_fallback = Some(why);
                     reasons.push(Reason::LlmUnavailable);
                     emit(Event::Delta(extractive_text.clone())).await;
@@ -507,35 +532,59 @@ impl Engine {
     }
 
     /// The chat messages for a question: its numbered passages and the
-    /// conversation so far (each earlier turn cut to 600 characters).
+    /// conversation so far (each earlier turn cut to 600 characters), sized to
+    /// the prompt budget: passages are taken best first while they fit, and
+    /// the first is cut to fit when even it alone does not. Returns the
+    /// messages and how many passages they number.
     fn prompt(
         &self,
         question: &str,
         history: &[crate::store::StoredMessage],
         hits: &[Hit],
-    ) -> Result<Vec<crate::llm::ChatMessage>, AskError> {
-        let turns: Vec<PromptTurn> = history
+    ) -> Result<(Vec<crate::llm::ChatMessage>, usize), AskError> {
+        let render = |passages: &[PromptPassage], turns: &[PromptTurn]| {
+            self.prompts
+                .messages(question, passages, turns)
+                .map_err(|e| AskError::Internal(e.to_string()))
+        };
+        let budget = self.settings.prompt_tokens;
+        let mut turns: Vec<PromptTurn> = history
             .iter()
             .map(|m| PromptTurn {
                 role: m.role.clone(),
                 text: m.text.chars().take(600).collect(),
             })
             .collect();
-        let passages: Vec<PromptPassage> = hits
-            .iter()
-            .enumerate()
-            .map(|(i, h)| PromptPassage {
-                n: i + 1,
-                path: h.path.clone(),
-                start_line: h.start_line,
-                end_line: h.end_line,
-                label: h.symbol.clone().or_else(|| h.heading.clone()),
-                text: h.text.clone(),
-            })
-            .collect();
-        self.prompts
-            .messages(question, &passages, &turns)
-            .map_err(|e| AskError::Internal(e.to_string()))
+        // Older turns go first when even the question does not leave room.
+        while !turns.is_empty() && estimate_tokens(&render(&[], &turns)?) > budget / 2 {
+            turns.remove(0);
+        }
+        let passage = |i: usize, h: &Hit, text: String| PromptPassage {
+            n: i + 1,
+            path: h.path.clone(),
+            start_line: h.start_line,
+            end_line: h.end_line,
+            label: h.symbol.clone().or_else(|| h.heading.clone()),
+            text,
+        };
+        let mut passages: Vec<PromptPassage> = Vec::with_capacity(hits.len());
+        for (i, h) in hits.iter().enumerate() {
+            passages.push(passage(i, h, h.text.clone()));
+            if estimate_tokens(&render(&passages, &turns)?) > budget {
+                passages.pop();
+                break;
+            }
+        }
+        if passages.is_empty()
+            && let Some(h) = hits.first()
+        {
+            let overhead = estimate_tokens(&render(&[passage(0, h, String::new())], &turns)?);
+            let room = budget.saturating_sub(overhead) * CHARS_PER_TOKEN_ESTIMATE;
+            let cut: String = h.text.chars().take(room).collect();
+            passages.push(passage(0, h, cut));
+        }
+        let n = passages.len();
+        Ok((render(&passages, &turns)?, n))
     }
 
     /// Streams the model's answer within the deadlines, forwarding tokens.
@@ -551,23 +600,20 @@ impl Engine {
         let margin = Duration::from_millis(150).min(self.settings.budget / 4);
         let final_deadline =
             tokio::time::Instant::from_std(started + self.settings.budget - margin);
-        let failed = |why: &str, streamed: bool, metrics: &Metrics, kind: &'static str| {
-            metrics.llm_failure(kind);
-            ModelOutcome::Failed {
-                why: why.to_string(),
-                streamed,
-            }
-        };
+        let failed =
+            |why: &str, first_token: Option<Duration>, metrics: &Metrics, kind: &'static str| {
+                metrics.llm_failure(kind);
+                ModelOutcome::Failed {
+                    why: why.to_string(),
+                    first_token,
+                }
+            };
         let mut stream = match tokio::time::timeout_at(first_deadline, llm.stream(messages)).await {
             Ok(Ok(stream)) => stream,
-            Ok(Err(e)) => return failed(&e.to_string(), false, &self.metrics, e.kind()),
+            Ok(Err(e)) => return failed(&e.to_string(), None, &self.metrics, e.kind()),
             Err(_) => {
-                return failed(
-                    "no first token before the deadline",
-                    false,
-                    &self.metrics,
-                    "first_token_timeout",
-                );
+                let why = "no first token before the deadline";
+                return failed(why, None, &self.metrics, "first_token_timeout");
             }
         };
         let mut text = String::new();
@@ -589,29 +635,16 @@ impl Engine {
                     }
                 }
                 Ok(Some(Err(e))) => {
-                    return failed(
-                        &e.to_string(),
-                        first_token.is_some(),
-                        &self.metrics,
-                        e.kind(),
-                    );
+                    return failed(&e.to_string(), first_token, &self.metrics, e.kind());
                 }
                 Ok(None) => break,
                 Err(_) if first_token.is_none() => {
-                    return failed(
-                        "no first token before the deadline",
-                        false,
-                        &self.metrics,
-                        "first_token_timeout",
-                    );
+                    let why = "no first token before the deadline";
+                    return failed(why, None, &self.metrics, "first_token_timeout");
                 }
                 Err(_) => {
-                    return failed(
-                        "the answer did not finish within the budget",
-                        true,
-                        &self.metrics,
-                        "budget_timeout",
-                    );
+                    let why = "the answer did not finish within the budget";
+                    return failed(why, first_token, &self.metrics, "budget_timeout");
                 }
             }
         }
@@ -619,12 +652,10 @@ impl Engine {
             Some(first_token) if !looks_like_garbage(&text) => {
                 ModelOutcome::Answered { text, first_token }
             }
-            _ => failed(
-                &LlmError::Malformed("empty or unreadable answer".to_string()).to_string(),
-                first_token.is_some(),
-                &self.metrics,
-                "garbage",
-            ),
+            _ => {
+                let why = "the model's answer has no words (empty, or only citations and symbols)";
+                failed(why, first_token, &self.metrics, "garbage")
+            }
         }
     }
 }
