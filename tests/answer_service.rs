@@ -573,3 +573,26 @@ async fn a_model_that_ignores_the_citation_format_is_flagged() {
     );
     assert!(body["confidence"].as_f64().unwrap() < 1.0);
 }
+
+#[tokio::test]
+async fn chunks_without_the_optional_fields_local_servers_omit_still_stream() {
+    let llm = FakeLlm::start(Script::Bare(vec![
+        "Verify the ".into(),
+        "raw body [1].".into(),
+    ]))
+    .await;
+    let service = Service::start(Some(&llm), |_| {}).await;
+    let (status, body) = service.ask(json!({ "question": ANSWERABLE })).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["mode"], "llm", "{body}");
+    assert_eq!(body["answer"], "Verify the raw body [1].");
+}
+
+#[tokio::test]
+async fn an_answer_that_is_only_a_citation_falls_back_with_its_first_token_time() {
+    let llm = FakeLlm::start(Script::tokens(&["[1]"])).await;
+    let service = Service::start(Some(&llm), |_| {}).await;
+    let (_, body) = service.ask(json!({ "question": ANSWERABLE })).await;
+    assert_fell_back(&body);
+    assert!(body["timings"]["first_token_ms"].is_u64(), "{body}");
+}

@@ -27,6 +27,9 @@ pub enum Script {
     Disconnect(Vec<String>),
     /// Stream one token, then a chunk that is not JSON.
     Malformed,
+    /// Stream these tokens in chunks holding only `choices` (no `id`,
+    /// `object`, `created` or `model`), as some local servers do.
+    Bare(Vec<String>),
 }
 
 impl Script {
@@ -102,6 +105,16 @@ async fn completions(State(shared): State<Shared>, body: Bytes) -> Response {
                     Err(std::io::Error::other("scripted disconnect"))
                 }),
             );
+            sse(stream.boxed())
+        }
+        Script::Bare(tokens) => {
+            let stream = futures::stream::iter(tokens.into_iter().map(|t| {
+                let json = serde_json::json!({"choices": [{"delta": {"content": t}}]});
+                Ok(Bytes::from(format!("data: {json}\n\n")))
+            }))
+            .chain(futures::stream::once(async {
+                Ok(Bytes::from("data: [DONE]\n\n"))
+            }));
             sse(stream.boxed())
         }
         Script::Malformed => {
