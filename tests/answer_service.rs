@@ -596,3 +596,19 @@ async fn an_answer_that_is_only_a_citation_falls_back_with_its_first_token_time(
     assert_fell_back(&body);
     assert!(body["timings"]["first_token_ms"].is_u64(), "{body}");
 }
+
+#[tokio::test]
+async fn a_marker_tacked_onto_a_real_answer_is_removed_not_escalated() {
+    let answer =
+        "Verify the raw request body with the endpoint secret [1], never a re-serialized copy. ";
+    let llm = FakeLlm::start(Script::tokens(&[answer, "[[NO-ANSWER]]"])).await;
+    let service = Service::start(Some(&llm), |_| {}).await;
+    let (_, stream) = service.ask_stream(json!({ "question": ANSWERABLE })).await;
+    let done = &stream.last().unwrap().1;
+    assert_eq!(done["escalated"], false, "{done}");
+    assert_eq!(done["answer"], answer.trim());
+    assert!(
+        events(&stream).contains(&"reset"),
+        "the streamed marker is withdrawn"
+    );
+}

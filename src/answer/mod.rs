@@ -307,6 +307,22 @@ enum ModelOutcome {
     },
 }
 
+/// Reads the no-answer marker in a model's answer. Small models sometimes
+/// write an answer and add the marker anyway: only an answer that is little
+/// more than the marker counts as "no answer"; otherwise the marker is removed.
+fn read_no_answer(text: &str) -> (String, bool) {
+    if !text.contains(NO_ANSWER_MARKER) {
+        return (text.to_string(), false);
+    }
+    let rest = text.replace(NO_ANSWER_MARKER, "");
+    let letters = rest.chars().filter(|c| c.is_alphabetic()).count();
+    if letters < 40 {
+        (text.to_string(), true)
+    } else {
+        (rest.trim().to_string(), false)
+    }
+}
+
 /// Whether a finished model answer is usable text at all.
 fn looks_like_garbage(text: &str) -> bool {
     let trimmed = text.trim();
@@ -427,7 +443,13 @@ impl Engine {
                     first_token: t,
                 } => {
                     first_token = Some(millis(t));
-                    let no_answer = text.contains(NO_ANSWER_MARKER);
+                    let marked = text.contains(NO_ANSWER_MARKER);
+                    let (text, no_answer) = read_no_answer(&text);
+                    if marked && !no_answer {
+                        // The streamed text carried the marker: send it clean.
+                        emit(Event::Reset("rewritten")).await;
+                        emit(Event::Delta(text.clone())).await;
+                    }
                     let (c, r) = confidence::after_model(confidence, &text, shown, no_answer);
                     confidence = c;
                     reasons.extend(r);
@@ -657,5 +679,36 @@ impl Engine {
                 failed(why, first_token, &self.metrics, "garbage")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_no_answer_marker_counts_only_when_it_is_the_answer() {
+        assert!(read_no_answer("[[NO-ANSWER]]").1);
+        assert!(read_no_answer("Sorry. [[NO-ANSWER]]").1);
+        let (text, no) = read_no_answer(
+            "Verify the raw request body with the endpoint's secret [1], not a parsed copy. [[NO-ANSWER]]",
+        );
+        assert!(!no);
+        assert!(
+            !text.contains("NO-ANSWER") && text.ends_with("parsed copy."),
+            "{text}"
+        );
+        assert_eq!(
+            read_no_answer("plain [1]"),
+            ("plain [1]".to_string(), false)
+        );
+    }
+
+    #[test]
+    fn answers_without_words_are_garbage() {
+        assert!(looks_like_garbage("[1]"));
+        assert!(looks_like_garbage("  \n "));
+        assert!(!looks_like_garbage("[[NO-ANSWER]]"));
+        assert!(!looks_like_garbage("Use cursors [1]."));
     }
 }
