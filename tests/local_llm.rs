@@ -42,6 +42,7 @@ async fn a_real_local_model_answers_corpus_questions_in_llm_mode() {
         c.llm.base_url = Some(base);
         c.llm.model = Some(name);
         c.llm.max_tokens = 120;
+        c.llm.temperature = 0.0;
         c.llm.context_tokens = 4096;
         // Small prompts: on two CPU cores the model reads about 200 tokens/s.
         c.llm.prompt_tokens = Some(900);
