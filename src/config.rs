@@ -6,8 +6,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+use crate::accounts::{Policies, TierPolicy};
 
 /// Errors in the configuration; each names the setting at fault.
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +82,53 @@ impl Default for LlmConfig {
     }
 }
 
+/// What one tier of accounts gets.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierConfig {
+    /// A person must respond to an escalation within this many hours.
+    pub sla_hours: f64,
+    /// Answers below this confidence go to a person.
+    pub confidence_threshold: f32,
+}
+
+/// The policies of the two tiers.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TiersConfig {
+    pub high_touch: TierConfig,
+    pub ai_assisted: TierConfig,
+}
+
+impl Default for TiersConfig {
+    fn default() -> Self {
+        TiersConfig {
+            high_touch: TierConfig {
+                sla_hours: 4.0,
+                confidence_threshold: 0.6,
+            },
+            ai_assisted: TierConfig {
+                sla_hours: 24.0,
+                confidence_threshold: 0.45,
+            },
+        }
+    }
+}
+
+impl TiersConfig {
+    /// The policies the service applies.
+    pub fn policies(&self) -> Policies {
+        let policy = |t: &TierConfig| TierPolicy {
+            sla: Duration::from_secs_f64(t.sla_hours * 3600.0),
+            threshold: t.confidence_threshold,
+        };
+        Policies {
+            high_touch: policy(&self.high_touch),
+            ai_assisted: policy(&self.ai_assisted),
+        }
+    }
+}
+
 /// Default API base when only a model is configured.
 pub const OPENAI_API_BASE: &str = "https://api.openai.com/v1";
 
@@ -104,8 +154,11 @@ pub struct Config {
     pub first_token_ms: u64,
     /// Passages retrieved per question.
     pub passages: usize,
-    /// Answers below this confidence are escalated.
-    pub confidence_threshold: f32,
+    /// SLAs and confidence thresholds of the account tiers.
+    pub tiers: TiersConfig,
+    /// Refuse `/v1/ask` without a widget key (`X-Docent-Key`). When false, a
+    /// request without a key is answered as an anonymous AI-assisted customer.
+    pub require_widget_key: bool,
     /// Longest accepted question, in characters.
     pub max_question_chars: usize,
     /// Largest accepted request body, in bytes.
@@ -129,7 +182,8 @@ impl Default for Config {
             budget_ms: 3_500,
             first_token_ms: 2_000,
             passages: 5,
-            confidence_threshold: 0.45,
+            tiers: TiersConfig::default(),
+            require_widget_key: false,
             max_question_chars: 4_000,
             body_limit_bytes: 64 * 1024,
             rate_limit_per_minute: 60,
@@ -206,7 +260,19 @@ impl Config {
                 "DOCENT_BUDGET_MS" => self.budget_ms = parse_env(name, v)?,
                 "DOCENT_FIRST_TOKEN_MS" => self.first_token_ms = parse_env(name, v)?,
                 "DOCENT_PASSAGES" => self.passages = parse_env(name, v)?,
-                "DOCENT_CONFIDENCE_THRESHOLD" => self.confidence_threshold = parse_env(name, v)?,
+                "DOCENT_HIGH_TOUCH_SLA_HOURS" => {
+                    self.tiers.high_touch.sla_hours = parse_env(name, v)?
+                }
+                "DOCENT_HIGH_TOUCH_CONFIDENCE_THRESHOLD" => {
+                    self.tiers.high_touch.confidence_threshold = parse_env(name, v)?;
+                }
+                "DOCENT_AI_ASSISTED_SLA_HOURS" => {
+                    self.tiers.ai_assisted.sla_hours = parse_env(name, v)?;
+                }
+                "DOCENT_AI_ASSISTED_CONFIDENCE_THRESHOLD" => {
+                    self.tiers.ai_assisted.confidence_threshold = parse_env(name, v)?;
+                }
+                "DOCENT_REQUIRE_WIDGET_KEY" => self.require_widget_key = parse_env(name, v)?,
                 "DOCENT_MAX_QUESTION_CHARS" => self.max_question_chars = parse_env(name, v)?,
                 "DOCENT_RATE_LIMIT_PER_MINUTE" => self.rate_limit_per_minute = parse_env(name, v)?,
                 "DOCENT_RATE_LIMIT_BURST" => self.rate_limit_burst = parse_env(name, v)?,
@@ -265,10 +331,30 @@ impl Config {
                 self.first_token_ms, self.budget_ms
             ));
         }
-        if !(0.0..=1.0).contains(&self.confidence_threshold) {
+        for (name, tier) in [
+            ("high_touch", &self.tiers.high_touch),
+            ("ai_assisted", &self.tiers.ai_assisted),
+        ] {
+            if !(0.0..=1.0).contains(&tier.confidence_threshold) {
+                return invalid(format!(
+                    "tiers.{name}.confidence_threshold {} is not within 0..1",
+                    tier.confidence_threshold
+                ));
+            }
+            if !(tier.sla_hours > 0.0 && tier.sla_hours <= 24.0 * 365.0) {
+                return invalid(format!(
+                    "tiers.{name}.sla_hours {} is not within 0..8760 hours",
+                    tier.sla_hours
+                ));
+            }
+        }
+        if self.tiers.high_touch.confidence_threshold < self.tiers.ai_assisted.confidence_threshold
+        {
             return invalid(format!(
-                "confidence_threshold {} is not within 0..1",
-                self.confidence_threshold
+                "tiers.high_touch.confidence_threshold {} is below tiers.ai_assisted.confidence_threshold {}: \
+                 high-touch accounts must escalate at least as readily",
+                self.tiers.high_touch.confidence_threshold,
+                self.tiers.ai_assisted.confidence_threshold
             ));
         }
         if self.passages == 0 || self.passages > 20 {
@@ -365,8 +451,26 @@ impl Config {
             ("first_token_ms", self.first_token_ms.to_string()),
             ("passages", self.passages.to_string()),
             (
-                "confidence_threshold",
-                self.confidence_threshold.to_string(),
+                "high_touch",
+                format!(
+                    "SLA {} h, escalate below confidence {}",
+                    self.tiers.high_touch.sla_hours, self.tiers.high_touch.confidence_threshold
+                ),
+            ),
+            (
+                "ai_assisted",
+                format!(
+                    "SLA {} h, escalate below confidence {}",
+                    self.tiers.ai_assisted.sla_hours, self.tiers.ai_assisted.confidence_threshold
+                ),
+            ),
+            (
+                "widget_key",
+                if self.require_widget_key {
+                    "required".to_string()
+                } else {
+                    "optional (requests without one are anonymous)".to_string()
+                },
             ),
             ("max_question_chars", self.max_question_chars.to_string()),
             ("rate_limit", rate),
@@ -452,7 +556,18 @@ mod tests {
             bad(&[("DOCENT_LLM_BASE_URL", "http://127.0.0.1:1/v1")]).contains("DOCENT_LLM_MODEL")
         );
         assert!(bad(&[("DOCENT_FIRST_TOKEN_MS", "9000")]).contains("first_token_ms"));
-        assert!(bad(&[("DOCENT_CONFIDENCE_THRESHOLD", "2")]).contains("confidence_threshold"));
+        assert!(
+            bad(&[("DOCENT_AI_ASSISTED_CONFIDENCE_THRESHOLD", "2")])
+                .contains("ai_assisted.confidence_threshold")
+        );
+        assert!(
+            bad(&[("DOCENT_HIGH_TOUCH_CONFIDENCE_THRESHOLD", "0.3")])
+                .contains("at least as readily")
+        );
+        assert!(bad(&[("DOCENT_HIGH_TOUCH_SLA_HOURS", "0")]).contains("sla_hours"));
+        assert!(
+            bad(&[("DOCENT_REQUIRE_WIDGET_KEY", "maybe")]).contains("DOCENT_REQUIRE_WIDGET_KEY")
+        );
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("docent.toml");
         std::fs::write(&file, "adr = \"typo\"\n").unwrap();

@@ -3,8 +3,12 @@
 //!
 //! This crate is the service and the CLI; indexing lives in `docent-indexer`.
 
+pub mod accounts;
 pub mod answer;
+pub mod auth;
+pub mod clock;
 pub mod config;
+pub mod escalation;
 pub mod eval;
 pub mod http;
 pub mod llm;

@@ -1,5 +1,6 @@
 //! Prometheus metrics in text format: requests and latency by route, answers by
-//! mode, escalations by reason, LLM failures by kind, and the index served.
+//! mode, escalations by reason, LLM failures by kind, feedback, and the index
+//! served.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -44,6 +45,7 @@ pub struct Metrics {
     answers: Mutex<BTreeMap<String, u64>>,
     escalations: Mutex<BTreeMap<String, u64>>,
     llm_failures: Mutex<BTreeMap<String, u64>>,
+    feedback: Mutex<BTreeMap<String, u64>>,
     rate_limited: AtomicU64,
     generation: AtomicU64,
     chunks: AtomicU64,
@@ -82,6 +84,14 @@ impl Metrics {
     /// Records an LLM failure or timeout by kind.
     pub fn llm_failure(&self, kind: &str) {
         bump(&self.llm_failures, kind);
+    }
+
+    /// Records a customer's feedback on an answer.
+    pub fn feedback(&self, helpful: bool) {
+        bump(
+            &self.feedback,
+            if helpful { "helpful" } else { "not_helpful" },
+        );
     }
 
     /// Records a request refused by the rate limit.
@@ -164,6 +174,12 @@ impl Metrics {
                 "LLM errors and timeouts by kind.",
                 "kind",
                 &self.llm_failures,
+            ),
+            (
+                "docent_feedback_total",
+                "Customer feedback on answers.",
+                "rating",
+                &self.feedback,
             ),
         ] {
             writeln!(out, "# HELP {name} {help}")?;

@@ -12,6 +12,7 @@ use docent_indexer::indexing::{IndexOptions, NoProgress};
 use docent_indexer::schema::SCHEMA_VERSION;
 
 use crate::answer::{Engine, Settings};
+use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::http::rate_limit::RateLimiter;
 use crate::http::{AppState, app};
@@ -81,11 +82,12 @@ pub async fn engine(config: &Config) -> Result<Engine> {
             budget: Duration::from_millis(config.budget_ms),
             first_token: Duration::from_millis(config.first_token_ms),
             passages: config.passages,
-            threshold: config.confidence_threshold,
+            policies: config.tiers.policies(),
             max_question_chars: config.max_question_chars,
             prompt_tokens: config.prompt_budget() as usize,
         },
         metrics,
+        clock: Arc::new(SystemClock),
     })
 }
 
@@ -101,6 +103,7 @@ pub fn state(config: &Config, engine: Engine) -> AppState {
         )),
         body_limit: config.body_limit_bytes,
         ask_deadline: Duration::from_millis(config.budget_ms) + DEADLINE_SLACK,
+        require_widget_key: config.require_widget_key,
     }
 }
 

@@ -212,7 +212,10 @@ fn escalation_on_the_corpus_meets_the_targets_in_extractive_mode() {
     let retriever = Retriever::open(&s.index).unwrap();
     let mut set = eval::load_questions(&questions("corpus.jsonl")).unwrap();
     set.extend(eval::load_questions(&questions("out-of-scope.jsonl")).unwrap());
-    let threshold = docent::config::Config::default().confidence_threshold;
+    let threshold = docent::config::Config::default()
+        .tiers
+        .ai_assisted
+        .confidence_threshold;
     let scores = eval::evaluate_escalation(&retriever, &set, 5, threshold).unwrap();
     assert!(scores.out_of_scope >= 30 && scores.answerable >= 30);
     let wrong: Vec<&str> = scores

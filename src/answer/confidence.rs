@@ -21,8 +21,12 @@ pub enum Reason {
     NoCitations,
     /// The model cited passages that do not exist.
     InvalidCitations,
-    /// The model did not answer in time, failed, or sent garbage; extractive instead.
+    /// The model failed or sent garbage; extractive instead.
     LlmUnavailable,
+    /// The model did not answer in time; extractive instead.
+    LlmTimeout,
+    /// The customer found the answer unhelpful and asked for a person.
+    ThumbsDown,
     /// The customer asked for a person.
     AskedForHuman,
     /// Billing, refunds, contracts, pricing: the account team's to answer.
@@ -39,6 +43,8 @@ impl Reason {
             Reason::NoCitations => "no_citations",
             Reason::InvalidCitations => "invalid_citations",
             Reason::LlmUnavailable => "llm_unavailable",
+            Reason::LlmTimeout => "llm_timeout",
+            Reason::ThumbsDown => "thumbs_down",
             Reason::AskedForHuman => "asked_for_human",
             Reason::AccountQuestion => "account_question",
         }

@@ -16,7 +16,10 @@
 
 pub mod confidence;
 pub mod extractive;
+mod feedback;
 pub mod scope;
+
+pub use self::feedback::FeedbackOutcome;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,18 +30,35 @@ use tokio::sync::mpsc;
 
 use self::confidence::Reason;
 use self::scope::Intent;
+use crate::accounts::{Policies, Tier};
+use crate::clock::Clock;
 use crate::llm::Llm;
 use crate::metrics::Metrics;
 use crate::prompts::{NO_ANSWER_MARKER, PromptPassage, PromptTurn, Prompts};
 use crate::retrieval::{Coverage, Hit, RetrievalError, Retriever};
 use crate::store::{Exchange, NewEscalation, Store, StoreError, new_id};
 
+/// The account a customer speaks for (from their widget key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRef {
+    pub id: String,
+    pub tier: Tier,
+}
+
 /// A question from a customer.
 #[derive(Debug, Clone, Default)]
 pub struct AskRequest {
     pub question: String,
     pub conversation_id: Option<String>,
-    pub account_id: Option<String>,
+    /// `None`: an anonymous customer, held as AI-assisted.
+    pub account: Option<AccountRef>,
+}
+
+impl AskRequest {
+    /// The tier the question is answered under.
+    pub fn tier(&self) -> Tier {
+        self.account.as_ref().map_or(Tier::AiAssisted, |a| a.tier)
+    }
 }
 
 /// A cited passage, numbered as the answer cites it.
@@ -121,6 +141,8 @@ pub enum AskError {
     QuestionTooLong { chars: usize, max: usize },
     #[error("no conversation with id {0:?}")]
     UnknownConversation(String),
+    #[error("no answer with message id {0:?}")]
+    UnknownMessage(String),
     #[error(transparent)]
     Retrieval(#[from] RetrievalError),
     #[error(transparent)]
@@ -135,7 +157,8 @@ pub struct Settings {
     pub budget: Duration,
     pub first_token: Duration,
     pub passages: usize,
-    pub threshold: f32,
+    /// SLAs and confidence thresholds by tier.
+    pub policies: Policies,
     pub max_question_chars: usize,
     /// Most (estimated) tokens of prompt sent to the model.
     pub prompt_tokens: usize,
@@ -200,6 +223,7 @@ pub struct Engine {
     pub store: Store,
     pub settings: Settings,
     pub metrics: Arc<Metrics>,
+    pub clock: Arc<dyn Clock>,
 }
 
 /// The hand-off message for an escalation reason.
@@ -257,13 +281,14 @@ fn hand_off_text(reason: Reason, cites: &[Citation]) -> String {
     shown
 }
 
-/// The escalation stored for a CSM: the reason, the draft answer, and the
-/// passages with their citations.
+/// The escalation stored for a CSM: the reason, the draft answer, the
+/// passages with their citations, and the deadline of the first response.
 fn escalation_record(
     reason: Reason,
     draft: &str,
     hits: &[Hit],
     cites: &[Citation],
+    sla_deadline: i64,
 ) -> NewEscalation {
     let passages: Vec<serde_json::Value> = hits
         .iter()
@@ -275,6 +300,7 @@ fn escalation_record(
         reason: reason.as_str().to_string(),
         draft: draft.to_string(),
         passages_json: serde_json::to_string(&passages).unwrap_or_else(|_| "[]".to_string()),
+        sla_deadline,
     }
 }
 
@@ -304,6 +330,8 @@ enum ModelOutcome {
     Failed {
         why: String,
         first_token: Option<Duration>,
+        /// It ran out of time (rather than erring).
+        timed_out: bool,
     },
 }
 
@@ -354,12 +382,23 @@ impl Engine {
     /// or a conversation that does not exist. Stores nothing.
     pub async fn check(&self, request: &AskRequest) -> Result<(), AskError> {
         self.validate(&request.question)?;
-        if let Some(id) = &request.conversation_id
-            && !self.store.conversation_exists(id).await?
-        {
-            return Err(AskError::UnknownConversation(id.clone()));
+        if let Some(id) = &request.conversation_id {
+            self.conversation_of(id, request.account.as_ref()).await?;
         }
         Ok(())
+    }
+
+    /// Checks that conversation `id` exists and belongs to `account` (another
+    /// account's conversation is as unknown as a missing one).
+    pub async fn conversation_of(
+        &self,
+        id: &str,
+        account: Option<&AccountRef>,
+    ) -> Result<(), AskError> {
+        match self.store.conversation(id).await? {
+            Some(c) if c.account_id.as_deref() == account.map(|a| a.id.as_str()) => Ok(()),
+            _ => Err(AskError::UnknownConversation(id.to_string())),
+        }
     }
 
     /// Retrieval, coverage and the escalation decision, off the async threads.
@@ -399,11 +438,12 @@ impl Engine {
         };
 
         // The conversation so far informs retrieval and the prompt.
+        let asked_at = self.clock.now_ms();
+        let tier = request.tier();
+        let policy = self.settings.policies.of(tier);
         let (conversation_id, new_conversation, history) = match &request.conversation_id {
             Some(id) => {
-                if !self.store.conversation_exists(id).await? {
-                    return Err(AskError::UnknownConversation(id.clone()));
-                }
+                self.conversation_of(id, request.account.as_ref()).await?;
                 (id.clone(), false, self.store.history(id, 6).await?)
             }
             None => (new_id("c_"), true, Vec::new()),
@@ -427,7 +467,7 @@ impl Engine {
         let mut prompt_version = None;
         let extractive_text = extractive::answer(&question, &triage.hits);
 
-        let escalate_now = triage.must_escalate(self.settings.threshold);
+        let escalate_now = triage.must_escalate(policy.threshold);
         // The answer, or when escalating, the draft the CSM starts from.
         let text = if escalate_now {
             extractive_text.clone()
@@ -465,13 +505,18 @@ impl Engine {
                 ModelOutcome::Failed {
                     why,
                     first_token: t,
+                    timed_out,
                 } => {
                     if t.is_some() {
                         emit(Event::Reset("llm_failed")).await;
                     }
                     first_token = t.map(millis);
                     llm_fallback = Some(why);
-                    reasons.push(Reason::LlmUnavailable);
+                    reasons.push(if timed_out {
+                        Reason::LlmTimeout
+                    } else {
+                        Reason::LlmUnavailable
+                    });
                     emit(Event::Delta(extractive_text.clone())).await;
                     extractive_text.clone()
                 }
@@ -484,7 +529,7 @@ impl Engine {
             self.metrics.answer_mode("extractive");
         }
 
-        let escalated = escalate_now || confidence < self.settings.threshold;
+        let escalated = escalate_now || confidence < policy.threshold;
         let (answer_text, escalation) = if escalated {
             let reason = reasons
                 .first()
@@ -499,7 +544,8 @@ impl Engine {
                 emit(Event::Delta(shown.clone())).await;
             }
             self.metrics.escalation(reason.as_str());
-            let escalation = escalation_record(reason, &text, &triage.hits, &cites);
+            let deadline = asked_at + policy.sla.as_millis() as i64;
+            let escalation = escalation_record(reason, &text, &triage.hits, &cites, deadline);
             (shown, Some(escalation))
         } else {
             (text, None)
@@ -525,7 +571,9 @@ impl Engine {
         let exchange = Exchange {
             conversation_id: answer.conversation_id.clone(),
             new_conversation,
-            account_id: request.account_id.clone(),
+            account_id: request.account.as_ref().map(|a| a.id.clone()),
+            tier,
+            at: asked_at,
             question_id: new_id("m_"),
             question,
             answer_id: answer.message_id.clone(),
@@ -628,6 +676,7 @@ impl Engine {
                 ModelOutcome::Failed {
                     why: why.to_string(),
                     first_token,
+                    timed_out: kind.ends_with("timeout"),
                 }
             };
         let mut stream = match tokio::time::timeout_at(first_deadline, llm.stream(messages)).await {

@@ -4,7 +4,6 @@
 
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::time::Instant;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
@@ -22,6 +21,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use super::AppState;
 use super::error::ApiError;
 use super::json::JsonBody;
+use super::widget::{Customer, rate_limit};
 use crate::answer::{AskRequest, Event};
 
 #[derive(Debug, Deserialize)]
@@ -30,8 +30,6 @@ pub struct AskBody {
     question: String,
     #[serde(default)]
     conversation_id: Option<String>,
-    #[serde(default)]
-    account_id: Option<String>,
 }
 
 fn wants_stream(headers: &HeaderMap) -> bool {
@@ -43,7 +41,7 @@ fn wants_stream(headers: &HeaderMap) -> bool {
 
 /// The client's address, from the connection (loopback when there is none, as
 /// in tests that drive the router in process).
-pub struct ClientIp(IpAddr);
+pub struct ClientIp(pub IpAddr);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = Infallible;
@@ -57,23 +55,19 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
+/// The account comes from the widget key (`X-Docent-Key`), never from the body.
 pub async fn ask(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
+    Customer(account): Customer,
     headers: HeaderMap,
     JsonBody(body): JsonBody<AskBody>,
 ) -> Result<Response, ApiError> {
-    state
-        .limiter
-        .check(client, Instant::now())
-        .map_err(|wait| {
-            state.metrics.rate_limited();
-            ApiError::RateLimited(wait)
-        })?;
+    rate_limit(&state, client)?;
     let request = AskRequest {
         question: body.question,
         conversation_id: body.conversation_id,
-        account_id: body.account_id,
+        account,
     };
     // Refuse bad questions and unknown conversations before any stream starts.
     state.engine.check(&request).await?;

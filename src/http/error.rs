@@ -10,7 +10,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::answer::AskError;
+use crate::auth::Role;
+use crate::escalation::Conflict;
 use crate::retrieval::RetrievalError;
+use crate::store::{QueueError, StoreError};
 
 /// An error answered to an API client.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +36,34 @@ pub enum ApiError {
     ConversationNotFound(String),
     #[error("no such endpoint")]
     NotFound,
+    #[error("send a staff token as Authorization: Bearer <token>")]
+    MissingToken,
+    #[error("the token is not valid (unknown or revoked)")]
+    InvalidToken,
+    #[error("this endpoint needs a {needed} token; yours is a {had} token")]
+    WrongRole { needed: Role, had: Role },
+    #[error("the widget key is not valid (unknown or revoked)")]
+    InvalidWidgetKey,
+    #[error("send the account's widget key in X-Docent-Key")]
+    WidgetKeyRequired,
+    #[error("origin {0:?} may not use this widget key")]
+    OriginNotAllowed(String),
+    #[error("no escalation with id {0:?}")]
+    EscalationNotFound(String),
+    #[error("no account with id {0:?}")]
+    AccountNotFound(String),
+    #[error("no answer with message id {0:?}")]
+    MessageNotFound(String),
+    #[error("no widget key {0:?} in force")]
+    WidgetKeyNotFound(String),
+    #[error("no token with id {0:?} in force")]
+    TokenNotFound(String),
+    #[error(transparent)]
+    Transition(#[from] Conflict),
+    #[error("this conversation is not with a person; ask the assistant with POST /v1/ask")]
+    NotWithPerson,
+    #[error("the CSRF token is missing or wrong; reload the page and try again")]
+    Csrf,
     #[error("method not allowed on this endpoint")]
     MethodNotAllowed,
     #[error("too many requests; retry after {} s", .0.as_secs().max(1))]
@@ -62,6 +93,29 @@ impl ApiError {
             ApiError::QuestionTooLong { .. } => (StatusCode::BAD_REQUEST, "question_too_long"),
             ApiError::ConversationNotFound(_) => (StatusCode::NOT_FOUND, "conversation_not_found"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::MissingToken => (StatusCode::UNAUTHORIZED, "missing_token"),
+            ApiError::InvalidToken => (StatusCode::UNAUTHORIZED, "invalid_token"),
+            ApiError::WrongRole { .. } => (StatusCode::FORBIDDEN, "wrong_role"),
+            ApiError::InvalidWidgetKey => (StatusCode::UNAUTHORIZED, "invalid_widget_key"),
+            ApiError::WidgetKeyRequired => (StatusCode::UNAUTHORIZED, "widget_key_required"),
+            ApiError::OriginNotAllowed(_) => (StatusCode::FORBIDDEN, "origin_not_allowed"),
+            ApiError::EscalationNotFound(_) => (StatusCode::NOT_FOUND, "escalation_not_found"),
+            ApiError::AccountNotFound(_) => (StatusCode::NOT_FOUND, "account_not_found"),
+            ApiError::MessageNotFound(_) => (StatusCode::NOT_FOUND, "message_not_found"),
+            ApiError::WidgetKeyNotFound(_) => (StatusCode::NOT_FOUND, "widget_key_not_found"),
+            ApiError::TokenNotFound(_) => (StatusCode::NOT_FOUND, "token_not_found"),
+            ApiError::Transition(c) => (
+                StatusCode::CONFLICT,
+                match c {
+                    Conflict::ClaimedByOther(_) => "claimed_by_other",
+                    Conflict::AlreadyYours => "already_claimed",
+                    Conflict::Resolved => "escalation_resolved",
+                    Conflict::NotResolved => "escalation_not_resolved",
+                    Conflict::NotClaimed => "escalation_not_claimed",
+                },
+            ),
+            ApiError::NotWithPerson => (StatusCode::CONFLICT, "not_with_a_person"),
+            ApiError::Csrf => (StatusCode::FORBIDDEN, "csrf"),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Timeout => (StatusCode::SERVICE_UNAVAILABLE, "answer_timeout"),
@@ -107,6 +161,11 @@ impl IntoResponse for ApiError {
         {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
+        if matches!(self, ApiError::MissingToken | ApiError::InvalidToken) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         response
     }
 }
@@ -117,6 +176,7 @@ impl From<AskError> for ApiError {
             AskError::EmptyQuestion => ApiError::EmptyQuestion,
             AskError::QuestionTooLong { chars, max } => ApiError::QuestionTooLong { chars, max },
             AskError::UnknownConversation(id) => ApiError::ConversationNotFound(id),
+            AskError::UnknownMessage(id) => ApiError::MessageNotFound(id),
             AskError::Retrieval(e) => e.into(),
             AskError::Store(e) => ApiError::DatabaseUnavailable(e.to_string()),
             AskError::Internal(e) => ApiError::Internal(e),
@@ -132,6 +192,24 @@ impl From<RetrievalError> for ApiError {
             }
             RetrievalError::Index(e) => ApiError::IndexUnavailable(e.to_string()),
             RetrievalError::Search(e) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        ApiError::DatabaseUnavailable(e.to_string())
+    }
+}
+
+impl ApiError {
+    /// A queue error about escalation `id`.
+    pub fn from_queue(e: QueueError, id: &str) -> ApiError {
+        match e {
+            QueueError::NotFound => ApiError::EscalationNotFound(id.to_string()),
+            QueueError::NotWithPerson => ApiError::NotWithPerson,
+            QueueError::Conflict(c) => ApiError::Transition(c),
+            QueueError::Store(e) => e.into(),
         }
     }
 }

@@ -1,12 +1,16 @@
 //! The HTTP API (axum). Wire types and error codes live here; the core knows
 //! nothing of HTTP. `app(state)` builds the router, so tests drive it in process.
 
+mod admin;
 mod ask;
+pub mod csm;
 pub mod error;
 mod json;
 mod ops;
 pub mod rate_limit;
 mod search;
+mod staff;
+pub mod widget;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,7 +20,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::HeaderName;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -35,6 +39,8 @@ pub struct AppState {
     pub body_limit: usize,
     /// A client never waits longer than this for `/v1/ask`.
     pub ask_deadline: Duration,
+    /// Customer endpoints refuse requests without a widget key.
+    pub require_widget_key: bool,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -80,8 +86,51 @@ pub fn app(state: AppState) -> Router {
             .unwrap_or("-");
         tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
     });
+    // What the widget calls, from the customer's browser: CORS applies.
+    // Each route answers OPTIONS so preflights reach the CORS layer.
+    let customer = Router::new()
+        .route("/v1/ask", post(ask::ask).options(widget::preflight))
+        .route(
+            "/v1/conversations/{id}/messages",
+            get(widget::messages)
+                .post(widget::post_message)
+                .options(widget::preflight),
+        )
+        .route(
+            "/v1/messages/{id}/feedback",
+            post(widget::feedback).options(widget::preflight),
+        )
+        .route(
+            "/v1/messages/{id}/escalate",
+            post(widget::escalate).options(widget::preflight),
+        )
+        .layer(middleware::from_fn_with_state(state.clone(), widget::cors));
+    let csm = Router::new()
+        .route("/v1/csm/escalations", get(csm::list))
+        .route("/v1/csm/escalations/{id}", get(csm::get_one))
+        .route("/v1/csm/escalations/{id}/claim", post(csm::claim))
+        .route("/v1/csm/escalations/{id}/release", post(csm::release))
+        .route("/v1/csm/escalations/{id}/reply", post(csm::reply))
+        .route("/v1/csm/escalations/{id}/resolve", post(csm::resolve))
+        .route("/v1/csm/escalations/{id}/reopen", post(csm::reopen))
+        .route("/v1/csm/analytics", get(csm::analytics));
+    let admin = Router::new()
+        .route(
+            "/v1/admin/accounts",
+            get(admin::list_accounts).post(admin::upsert_accounts),
+        )
+        .route("/v1/admin/accounts/{id}", get(admin::get_account))
+        .route("/v1/admin/accounts/{id}/keys", post(admin::issue_key))
+        .route("/v1/admin/keys/{key}", delete(admin::revoke_key))
+        .route(
+            "/v1/admin/tokens",
+            get(admin::list_tokens).post(admin::issue_token),
+        )
+        .route("/v1/admin/tokens/{id}", delete(admin::revoke_token));
     Router::new()
-        .route("/v1/ask", post(ask::ask))
+        .merge(customer)
+        .merge(csm)
+        .merge(admin)
         .route("/v1/search", get(search::search))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -1,8 +1,11 @@
 //! The answer service driven in process (`tower::ServiceExt::oneshot`), over a
 //! scratch data directory with the sample corpus indexed.
 
+use std::sync::Arc;
+
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, Request, StatusCode, header};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use docent::clock::ManualClock;
 use docent::config::{Config, LlmConfig};
 use docent::http::{AppState, app};
 use http_body_util::BodyExt;
@@ -10,11 +13,12 @@ use tower::ServiceExt;
 
 use super::fake_llm::FakeLlm;
 
-/// A service over its own data directory.
+/// A service over its own data directory, on a clock the test moves.
 pub struct Service {
     pub dir: tempfile::TempDir,
     pub config: Config,
     pub state: AppState,
+    pub clock: Arc<ManualClock>,
 }
 
 /// Test settings: a short budget so fallbacks are quick, no rate limit.
@@ -47,9 +51,41 @@ impl Service {
 
     /// Opens a service over an existing directory and configuration.
     pub async fn open(dir: tempfile::TempDir, config: Config) -> Service {
-        let engine = docent::serve::engine(&config).await.unwrap();
+        let mut engine = docent::serve::engine(&config).await.unwrap();
+        let clock = Arc::new(ManualClock::new());
+        engine.clock = clock.clone();
         let state = docent::serve::state(&config, engine);
-        Service { dir, config, state }
+        Service {
+            dir,
+            config,
+            state,
+            clock,
+        }
+    }
+
+    /// Sends `method path` with `headers` and an optional JSON body; returns
+    /// status, headers and the JSON body (`null` when there is none).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<serde_json::Value>,
+    ) -> (StatusCode, HeaderMap, serde_json::Value) {
+        let mut request = Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = match body {
+            Some(json) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json.to_string())),
+            None => request.body(Body::empty()),
+        }
+        .unwrap();
+        let (status, headers, bytes) = self.send(request).await;
+        let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        (status, headers, json)
     }
 
     /// Sends a request; returns status, headers and body.

@@ -7,13 +7,35 @@
 //! per answer). Writes go through one connection, so writers queue in order
 //! instead of spinning on SQLite's busy lock; reads use a pool of their own.
 //! Schema changes are numbered migrations in `migrations/`, applied at start.
+//!
+//! Submodules hold each area's queries: `accounts` (accounts, widget keys),
+//! `tokens` (staff tokens), `queue` (the escalation queue), `feedback`
+//! (answer feedback), `analytics` (the reporting queries).
+
+mod accounts;
+mod analytics;
+mod feedback;
+mod queue;
+mod tokens;
+
+pub use self::accounts::{Upsert, WidgetKey};
+pub use self::analytics::{Analytics, DocsGap, TierReport};
+pub use self::feedback::AnswerInfo;
+pub use self::queue::{
+    AuditEvent, ConversationMessage, EscalationDetail, QueueError, QueueFilter, QueueItem,
+    QueuePage, StatusFilter,
+};
+pub use self::tokens::TokenInfo;
 
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{Row, SqliteConnection, SqlitePool};
+
+use self::queue::{NewMessage, append_message, audit};
+use crate::accounts::Tier;
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +44,8 @@ pub enum StoreError {
     Sql(#[from] sqlx::Error),
     #[error("database migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Random(#[from] crate::auth::NoRandomness),
     #[error("database directory {path}: {source}")]
     Dir {
         path: String,
@@ -50,6 +74,13 @@ pub struct StoredMessage {
     pub created_at: i64,
 }
 
+/// A conversation: whose it is, and under which tier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationInfo {
+    pub account_id: Option<String>,
+    pub tier: Tier,
+}
+
 /// One question and its answer, written together.
 #[derive(Debug, Clone)]
 pub struct Exchange {
@@ -57,6 +88,9 @@ pub struct Exchange {
     /// Whether the conversation is new (and must be created).
     pub new_conversation: bool,
     pub account_id: Option<String>,
+    pub tier: Tier,
+    /// When the question was asked (ms).
+    pub at: i64,
     pub question_id: String,
     pub question: String,
     pub answer_id: String,
@@ -76,7 +110,7 @@ pub struct Exchange {
     pub escalation: Option<NewEscalation>,
 }
 
-/// An escalation to record with an exchange.
+/// An escalation to record.
 #[derive(Debug, Clone)]
 pub struct NewEscalation {
     pub id: String,
@@ -85,6 +119,50 @@ pub struct NewEscalation {
     pub draft: String,
     /// The retrieved passages with their citations, as JSON.
     pub passages_json: String,
+    /// A person must respond by then (ms).
+    pub sla_deadline: i64,
+}
+
+/// What an escalation is about: the conversation, the question and answer.
+struct EscalationSubject<'a> {
+    conversation_id: &'a str,
+    account_id: Option<&'a str>,
+    tier: Tier,
+    question_id: &'a str,
+    question: &'a str,
+    answer_id: &'a str,
+    confidence: f64,
+}
+
+/// Inserts an escalation and its first audit event.
+async fn insert_escalation(
+    conn: &mut SqliteConnection,
+    subject: &EscalationSubject<'_>,
+    e: &NewEscalation,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO escalations (id, conversation_id, question_id, answer_id, reason, confidence, question, \
+         draft, passages, status, created_at, account_id, tier, sla_deadline, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)",
+    )
+    .bind(&e.id)
+    .bind(subject.conversation_id)
+    .bind(subject.question_id)
+    .bind(subject.answer_id)
+    .bind(&e.reason)
+    .bind(subject.confidence)
+    .bind(subject.question)
+    .bind(&e.draft)
+    .bind(&e.passages_json)
+    .bind(now)
+    .bind(subject.account_id)
+    .bind(subject.tier.as_str())
+    .bind(e.sla_deadline)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    audit(conn, &e.id, "assistant", "escalate", Some(&e.reason), now).await
 }
 
 /// The database.
@@ -130,13 +208,16 @@ impl Store {
         Ok(())
     }
 
-    /// Whether a conversation exists.
-    pub async fn conversation_exists(&self, id: &str) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT 1 FROM conversations WHERE id = ?")
+    /// A conversation's account and tier; `None` when there is no such conversation.
+    pub async fn conversation(&self, id: &str) -> Result<Option<ConversationInfo>, StoreError> {
+        let row = sqlx::query("SELECT account_id, tier FROM conversations WHERE id = ?")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.is_some())
+        Ok(row.map(|r| ConversationInfo {
+            account_id: r.get("account_id"),
+            tier: Tier::parse(r.get::<&str, _>("tier")).unwrap_or(Tier::AiAssisted),
+        }))
     }
 
     /// The last `limit` messages of a conversation, oldest first.
@@ -167,46 +248,32 @@ impl Store {
 
     /// Writes a question, its answer and any escalation in one transaction.
     pub async fn record(&self, x: &Exchange) -> Result<(), StoreError> {
-        let now = now_ms();
+        let now = x.at;
         let mut tx = self.writer.begin().await?;
         if x.new_conversation {
-            sqlx::query("INSERT INTO conversations (id, account_id, created_at, updated_at) VALUES (?, ?, ?, ?)")
-                .bind(&x.conversation_id)
-                .bind(&x.account_id)
-                .bind(now)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-        } else {
-            sqlx::query("UPDATE conversations SET updated_at = ? WHERE id = ?")
-                .bind(now)
-                .bind(&x.conversation_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO conversations (id, account_id, tier, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(&x.conversation_id)
+            .bind(&x.account_id)
+            .bind(x.tier.as_str())
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         }
-        let seq: i64 = sqlx::query(
-            "SELECT COALESCE(MAX(seq), 0) AS seq FROM messages WHERE conversation_id = ?",
-        )
-        .bind(&x.conversation_id)
-        .fetch_one(&mut *tx)
-        .await?
-        .get("seq");
-        for (offset, (id, role, text)) in [
+        for (id, role, text) in [
             (&x.question_id, "customer", &x.question),
             (&x.answer_id, "assistant", &x.answer),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            sqlx::query("INSERT INTO messages (id, conversation_id, seq, role, text, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-                .bind(id)
-                .bind(&x.conversation_id)
-                .bind(seq + 1 + offset as i64)
-                .bind(role)
-                .bind(text)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+        ] {
+            let message = NewMessage {
+                id,
+                conversation_id: &x.conversation_id,
+                role,
+                author: None,
+                text,
+            };
+            append_message(&mut tx, message, now).await?;
         }
         sqlx::query(
             "INSERT INTO answers (message_id, question_id, mode, confidence, reasons, citations, retrieval_ms, \
@@ -230,22 +297,16 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if let Some(e) = &x.escalation {
-            sqlx::query(
-                "INSERT INTO escalations (id, conversation_id, question_id, answer_id, reason, confidence, question, \
-                 draft, passages, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)",
-            )
-            .bind(&e.id)
-            .bind(&x.conversation_id)
-            .bind(&x.question_id)
-            .bind(&x.answer_id)
-            .bind(&e.reason)
-            .bind(f64::from(x.confidence))
-            .bind(&x.question)
-            .bind(&e.draft)
-            .bind(&e.passages_json)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            let subject = EscalationSubject {
+                conversation_id: &x.conversation_id,
+                account_id: x.account_id.as_deref(),
+                tier: x.tier,
+                question_id: &x.question_id,
+                question: &x.question,
+                answer_id: &x.answer_id,
+                confidence: f64::from(x.confidence),
+            };
+            insert_escalation(&mut tx, &subject, e, now).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -260,28 +321,6 @@ impl Store {
             Table::Escalations => "SELECT COUNT(*) AS n FROM escalations",
         };
         Ok(sqlx::query(sql).fetch_one(&self.pool).await?.get("n"))
-    }
-
-    /// The open escalations, oldest first: (id, reason, question, draft).
-    pub async fn open_escalations(
-        &self,
-    ) -> Result<Vec<(String, String, String, String)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, reason, question, draft FROM escalations WHERE status = 'open' ORDER BY created_at, id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                (
-                    r.get("id"),
-                    r.get("reason"),
-                    r.get("question"),
-                    r.get("draft"),
-                )
-            })
-            .collect())
     }
 
     /// Closes the pools, checkpointing the WAL.
@@ -309,6 +348,8 @@ mod tests {
             conversation_id: conversation.to_string(),
             new_conversation: new,
             account_id: None,
+            tier: Tier::AiAssisted,
+            at: now_ms(),
             question_id: new_id("m_"),
             question: "how?".to_string(),
             answer_id: new_id("m_"),
@@ -329,6 +370,7 @@ mod tests {
                 reason: "low_evidence".to_string(),
                 draft: "draft".to_string(),
                 passages_json: "[]".to_string(),
+                sla_deadline: now_ms() + 1000,
             }),
         }
     }
@@ -343,8 +385,8 @@ mod tests {
         store.close().await;
 
         let store = Store::open(&path).await.unwrap();
-        assert!(store.conversation_exists("c_1").await.unwrap());
-        assert!(!store.conversation_exists("c_2").await.unwrap());
+        assert!(store.conversation("c_1").await.unwrap().is_some());
+        assert!(store.conversation("c_2").await.unwrap().is_none());
         let history = store.history("c_1", 10).await.unwrap();
         let roles: Vec<&str> = history.iter().map(|m| m.role.as_str()).collect();
         assert_eq!(roles, ["customer", "assistant", "customer", "assistant"]);
@@ -362,5 +404,65 @@ mod tests {
         assert!(err.is_err());
         assert_eq!(store.count(Table::Messages).await.unwrap(), 0);
         assert_eq!(store.count(Table::Escalations).await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_database_of_the_first_schema_upgrades_with_its_escalations_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = dir.path().join("first");
+        std::fs::create_dir(&first).unwrap();
+        let name = "0001_conversations.sql";
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(name),
+            first.join(name),
+        )
+        .unwrap();
+        let path = dir.path().join("old.db");
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true);
+        let pool = SqlitePool::connect_with(options).await.unwrap();
+        sqlx::migrate::Migrator::new(first.as_path())
+            .await
+            .unwrap()
+            .run(&pool)
+            .await
+            .unwrap();
+        for sql in [
+            "INSERT INTO conversations VALUES ('c_old', NULL, 1000, 1000)",
+            "INSERT INTO messages VALUES ('m_q', 'c_old', 1, 'customer', 'a person please', 1000)",
+            "INSERT INTO messages VALUES ('m_a', 'c_old', 2, 'assistant', 'handed off', 1000)",
+            "INSERT INTO answers VALUES ('m_a', 'm_q', 'extractive', 0.1, '[]', '[]', 1, NULL, 2, NULL, NULL, '2.0', NULL, 1)",
+            "INSERT INTO escalations (id, conversation_id, question_id, answer_id, reason, confidence, question, draft, passages, created_at) \
+             VALUES ('e_old', 'c_old', 'm_q', 'm_a', 'asked_for_human', 0.1, 'a person please', 'draft', '[]', 1000)",
+        ] {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+
+        let store = Store::open(&path).await.unwrap();
+        let filter = QueueFilter {
+            limit: 10,
+            ..QueueFilter::default()
+        };
+        let page = store.queue(&filter, 2000).await.unwrap();
+        assert_eq!(page.total, 1);
+        let item = &page.items[0];
+        assert_eq!((item.id.as_str(), item.tier), ("e_old", Tier::AiAssisted));
+        assert_eq!(
+            item.sla_deadline,
+            1000 + 86_400_000,
+            "a 24 h SLA from creation"
+        );
+        let info = store.conversation("c_old").await.unwrap().unwrap();
+        assert_eq!((info.account_id, info.tier), (None, Tier::AiAssisted));
+        let detail = store.escalation("e_old", 2000).await.unwrap().unwrap();
+        assert_eq!(detail.messages.len(), 2);
+        store.close().await;
+        // Opening again applies nothing twice.
+        let store = Store::open(&path).await.unwrap();
+        assert_eq!(store.count(Table::Escalations).await.unwrap(), 1);
     }
 }

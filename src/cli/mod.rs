@@ -1,5 +1,8 @@
 //! Command-line glue: argument parsing, progress bars and printing. The work is
-//! done by `docent_indexer` and the library modules.
+//! done by `docent_indexer` and the library modules. `admin` holds the
+//! account, key and token commands.
+
+mod admin;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -37,20 +40,37 @@ enum Command {
     Serve(ServeArgs),
     /// Answer one question in process, as `POST /v1/ask` would.
     Ask(AskArgs),
+    /// Import and list accounts (customer organisations) and their tiers.
+    #[command(subcommand)]
+    Accounts(admin::AccountsCommand),
+    /// Issue, list and revoke widget keys (`pk_…`) of accounts.
+    #[command(subcommand)]
+    Keys(admin::KeysCommand),
+    /// Issue, list and revoke staff tokens (roles csm and admin).
+    #[command(subcommand)]
+    Tokens(admin::TokensCommand),
+}
+
+/// Where the configuration and the database are; they override `docent.toml`
+/// and `DOCENT_*`.
+#[derive(Debug, Args)]
+struct DataArgs {
+    /// Configuration file (default: ./docent.toml when it exists).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Data directory for the database (default: .docent).
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
 }
 
 /// Settings shared by `serve` and `ask`; they override `docent.toml` and `DOCENT_*`.
 #[derive(Debug, Args)]
 struct ServiceArgs {
-    /// Configuration file (default: ./docent.toml when it exists).
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    data: DataArgs,
     /// Index directory (default: <data>/index).
     #[arg(long, value_name = "DIR")]
     index: Option<PathBuf>,
-    /// Data directory for the database (default: .docent).
-    #[arg(long, value_name = "DIR")]
-    data: Option<PathBuf>,
     /// Corpus indexed when no index exists (default: corpus).
     #[arg(long, value_name = "DIR")]
     corpus: Option<PathBuf>,
@@ -165,7 +185,7 @@ struct EvalArgs {
     #[arg(long)]
     escalation: bool,
     /// Confidence threshold for `--escalation`.
-    #[arg(long, default_value_t = Config::default().confidence_threshold)]
+    #[arg(long, default_value_t = Config::default().tiers.ai_assisted.confidence_threshold)]
     threshold: f32,
 }
 
@@ -191,6 +211,9 @@ pub fn main() -> ExitCode {
         Command::Chunks(args) => chunks(args),
         Command::Serve(args) => serve(args),
         Command::Ask(args) => ask(args),
+        Command::Accounts(command) => admin::accounts(command),
+        Command::Keys(command) => admin::keys(command),
+        Command::Tokens(command) => admin::tokens(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -476,14 +499,14 @@ fn chunks(args: ChunksArgs) -> Result<()> {
 fn load_config(args: &ServiceArgs, addr: Option<String>) -> Result<Config> {
     let flags = Overrides {
         addr,
-        data: args.data.clone(),
+        data: args.data.data.clone(),
         index: args.index.clone(),
         corpus: args.corpus.clone(),
         prompts: args.prompts.clone(),
         budget_ms: args.budget_ms,
     };
     Ok(Config::load(
-        args.config.as_deref(),
+        args.data.config.as_deref(),
         &config::process_env(),
         &flags,
     )?)
@@ -505,7 +528,7 @@ fn ask(args: AskArgs) -> Result<()> {
     let request = AskRequest {
         question: args.question.join(" "),
         conversation_id: args.conversation_id,
-        account_id: None,
+        account: None,
     };
     let answer = runtime()?.block_on(async {
         let engine = docent::serve::engine(&config).await?;

@@ -1,0 +1,78 @@
+//! What customers say about answers: feedback, and the escalation a customer
+//! asks for after a thumbs-down (with the passages retrieved again, so the CSM
+//! sees what the assistant had to go on).
+
+use super::confidence::Reason;
+use super::{AccountRef, AskError, Engine, citations, escalation_record};
+use crate::store::AnswerInfo;
+
+/// What feedback led to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedbackOutcome {
+    /// The answer was unhelpful and no person has it yet: offer one.
+    pub escalation_offered: bool,
+    /// The escalation the answer already has.
+    pub escalation_id: Option<String>,
+}
+
+impl Engine {
+    /// The answer stored as message `id`, when `account` may see it.
+    async fn answer_for(
+        &self,
+        id: &str,
+        account: Option<&AccountRef>,
+    ) -> Result<AnswerInfo, AskError> {
+        match self.store.answer_info(id).await? {
+            Some(a) if a.account_id.as_deref() == account.map(|a| a.id.as_str()) => Ok(a),
+            _ => Err(AskError::UnknownMessage(id.to_string())),
+        }
+    }
+
+    /// Records a customer's feedback on an answer.
+    pub async fn feedback(
+        &self,
+        message_id: &str,
+        account: Option<&AccountRef>,
+        helpful: bool,
+        comment: Option<&str>,
+    ) -> Result<FeedbackOutcome, AskError> {
+        let answer = self.answer_for(message_id, account).await?;
+        self.store
+            .set_feedback(message_id, helpful, comment, self.clock.now_ms())
+            .await?;
+        self.metrics.feedback(helpful);
+        Ok(FeedbackOutcome {
+            escalation_offered: !helpful && answer.escalation_id.is_none(),
+            escalation_id: answer.escalation_id,
+        })
+    }
+
+    /// Hands an answer the customer found unhelpful to a person. Idempotent:
+    /// returns the escalation id, and whether it was made now.
+    pub async fn escalate_answer(
+        &self,
+        message_id: &str,
+        account: Option<&AccountRef>,
+    ) -> Result<(String, bool), AskError> {
+        let answer = self.answer_for(message_id, account).await?;
+        if let Some(id) = answer.escalation_id {
+            return Ok((id, false));
+        }
+        let triage = self.triage(&answer.question, None).await?;
+        let now = self.clock.now_ms();
+        let deadline = now + self.settings.policies.of(answer.tier).sla.as_millis() as i64;
+        let cites = citations(&triage.hits);
+        let record = escalation_record(
+            Reason::ThumbsDown,
+            &answer.answer,
+            &triage.hits,
+            &cites,
+            deadline,
+        );
+        let (id, created) = self.store.escalate_answer(&answer, &record, now).await?;
+        if created {
+            self.metrics.escalation(Reason::ThumbsDown.as_str());
+        }
+        Ok((id, created))
+    }
+}
