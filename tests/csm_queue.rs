@@ -7,151 +7,9 @@ mod common;
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode, header};
-use common::service::Service;
-use docent::auth::Role;
-use docent::config::Config;
+use common::desk::{ACME_ORIGIN, Desk, PERSON};
 use docent::store::Table;
 use serde_json::{Value, json};
-
-const ACME_ORIGIN: &str = "https://app.acme.test";
-const PERSON: &str = "I want to talk to a person please";
-
-/// A service with two accounts (acme high-touch, globex AI-assisted), a key
-/// for each, an admin and two CSMs.
-struct Desk {
-    service: Service,
-    admin: String,
-    ann: String,
-    bob: String,
-    acme: String,
-    globex: String,
-}
-
-fn bearer(token: &str) -> String {
-    format!("Bearer {token}")
-}
-
-impl Desk {
-    async fn start(tweak: impl FnOnce(&mut Config)) -> Desk {
-        let service = Service::start(None, tweak).await;
-        let (_, admin) = service
-            .state
-            .engine
-            .store
-            .issue_token(Role::Admin, "ops@vendor.test")
-            .await
-            .unwrap();
-        let auth = bearer(&admin);
-        let h = [("authorization", auth.as_str())];
-        let (status, _, body) = service
-            .call(
-                Method::POST,
-                "/v1/admin/accounts",
-                &h,
-                Some(json!([
-                    {"id": "acme", "name": "Acme Corp", "tier": "high_touch", "arr": 250000, "csm": "ann@vendor.test"},
-                    {"id": "globex", "name": "Globex", "tier": "ai_assisted", "arr": "12,000"}
-                ])),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        assert_eq!(body["results"][0]["outcome"], "created");
-        let mut tokens = Vec::new();
-        for name in ["ann@vendor.test", "bob@vendor.test"] {
-            let (status, _, body) = service
-                .call(
-                    Method::POST,
-                    "/v1/admin/tokens",
-                    &h,
-                    Some(json!({"role": "csm", "name": name})),
-                )
-                .await;
-            assert_eq!(status, StatusCode::CREATED, "{body}");
-            tokens.push(body["token"].as_str().unwrap().to_string());
-        }
-        let mut keys = Vec::new();
-        for (account, origin) in [("acme", ACME_ORIGIN), ("globex", "https://globex.test")] {
-            let (status, _, body) = service
-                .call(
-                    Method::POST,
-                    &format!("/v1/admin/accounts/{account}/keys"),
-                    &h,
-                    Some(json!({"origins": [origin]})),
-                )
-                .await;
-            assert_eq!(status, StatusCode::CREATED, "{body}");
-            keys.push(body["key"].as_str().unwrap().to_string());
-        }
-        Desk {
-            service,
-            admin,
-            bob: tokens.pop().unwrap(),
-            ann: tokens.pop().unwrap(),
-            globex: keys.pop().unwrap(),
-            acme: keys.pop().unwrap(),
-        }
-    }
-
-    /// Asks as the customer holding widget `key`.
-    async fn ask(&self, key: &str, question: &str) -> Value {
-        let (status, _, body) = self
-            .service
-            .call(
-                Method::POST,
-                "/v1/ask",
-                &[("x-docent-key", key)],
-                Some(json!({ "question": question })),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body
-    }
-
-    /// A CSM call: `token` as bearer.
-    async fn staff(
-        &self,
-        token: &str,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let auth = bearer(token);
-        let (status, _, body) = self
-            .service
-            .call(method, path, &[("authorization", auth.as_str())], body)
-            .await;
-        (status, body)
-    }
-
-    async fn act(
-        &self,
-        token: &str,
-        id: &str,
-        action: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        self.staff(
-            token,
-            Method::POST,
-            &format!("/v1/csm/escalations/{id}/{action}"),
-            body,
-        )
-        .await
-    }
-
-    async fn queue(&self, query: &str) -> Value {
-        let (status, body) = self
-            .staff(
-                &self.ann,
-                Method::GET,
-                &format!("/v1/csm/escalations{query}"),
-                None,
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body
-    }
-}
 
 fn ids(page: &Value) -> Vec<String> {
     page["items"]
@@ -501,14 +359,7 @@ async fn csms_claim_reply_resolve_and_reopen_and_the_customer_sees_it() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);
-    let (_, detail) = desk
-        .staff(
-            &desk.ann,
-            Method::GET,
-            &format!("/v1/csm/escalations/{id}"),
-            None,
-        )
-        .await;
+    let detail = desk.detail(&id).await;
     assert_eq!(detail["status"], "open");
     assert_eq!(detail["resolution"], Value::Null);
     assert_eq!(detail["first_response_at"], Value::Null);
@@ -992,14 +843,7 @@ async fn staff_apis_refuse_bad_credentials_roles_ids_and_bodies() {
         (status, body["code"].as_str()),
         (StatusCode::NOT_FOUND, Some("escalation_not_found"))
     );
-    let (_, detail) = desk
-        .staff(
-            &desk.ann,
-            Method::GET,
-            &format!("/v1/csm/escalations/{id}"),
-            None,
-        )
-        .await;
+    let detail = desk.detail(&id).await;
     assert_eq!(detail["status"], "open");
     assert_eq!(detail["events"].as_array().unwrap().len(), 1);
     assert_eq!(

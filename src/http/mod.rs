@@ -3,6 +3,7 @@
 
 mod admin;
 mod ask;
+pub mod console;
 pub mod csm;
 pub mod error;
 mod json;
@@ -131,6 +132,7 @@ pub fn app(state: AppState) -> Router {
         .merge(customer)
         .merge(csm)
         .merge(admin)
+        .merge(console::routes())
         .route("/v1/search", get(search::search))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

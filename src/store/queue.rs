@@ -95,6 +95,8 @@ pub struct EscalationDetail {
     pub answer_id: String,
     /// The answer the assistant would have given.
     pub draft: String,
+    /// Why it was escalated (first) and every reason its answer carried.
+    pub reasons: Vec<String>,
     /// `[{citation, text}]`, as retrieved.
     pub passages: serde_json::Value,
     pub resolution: Option<Resolution>,
@@ -386,8 +388,9 @@ impl Store {
         let mut conn = self.pool.acquire().await?;
         let row = sqlx::query(&format!(
             "SELECT {ITEM_COLUMNS}, e.question, e.question_id, e.answer_id, e.draft, e.passages, \
-             e.resolution, e.resolved_at, e.updated_at \
-             FROM escalations e LEFT JOIN accounts a ON a.id = e.account_id WHERE e.id = ?"
+             e.resolution, e.resolved_at, e.updated_at, ans.reasons \
+             FROM escalations e LEFT JOIN accounts a ON a.id = e.account_id \
+             LEFT JOIN answers ans ON ans.message_id = e.answer_id WHERE e.id = ?"
         ))
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -412,7 +415,19 @@ impl Store {
         })
         .collect();
         let passages: String = row.get("passages");
+        // The escalation's own reason first (a thumbs-down is not the answer's).
+        let mut reasons = vec![item.reason.clone()];
+        let answer_reasons: Option<String> = row.get("reasons");
+        for r in answer_reasons
+            .and_then(|r| serde_json::from_str::<Vec<String>>(&r).ok())
+            .unwrap_or_default()
+        {
+            if !reasons.contains(&r) {
+                reasons.push(r);
+            }
+        }
         Ok(Some(EscalationDetail {
+            reasons,
             item,
             question_full: row.get("question"),
             question_id: row.get("question_id"),

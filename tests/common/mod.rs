@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod browser;
+pub mod desk;
 pub mod fake_llm;
 pub mod service;
 

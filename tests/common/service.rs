@@ -63,6 +63,16 @@ impl Service {
         }
     }
 
+    /// Serves the app on a loopback port (for a browser); returns its address.
+    pub async fn listen(&self) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let service =
+            app(self.state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
+        addr
+    }
+
     /// Sends `method path` with `headers` and an optional JSON body; returns
     /// status, headers and the JSON body (`null` when there is none).
     pub async fn call(
