@@ -401,7 +401,7 @@ async fn customer_text_that_looks_like_html_stays_text() {
         0
     );
     // The draft cannot break out of the textarea either.
-    let detail = desk.detail(&target).await;
+    let detail = desk.detail(target).await;
     assert_eq!(
         browser
             .eval("document.querySelector('#reply-text').value")
@@ -435,7 +435,7 @@ async fn customer_text_that_looks_like_html_stays_text() {
         .eval("fetch('/console/queue').then(() => 'fetched', () => 'blocked')")
         .await;
     assert_eq!(blocked, json!("blocked"));
-    let detail = desk.detail(&target).await;
+    let detail = desk.detail(target).await;
     assert_eq!(detail["status"], "open", "the forged claim changed nothing");
 }
 
@@ -536,7 +536,7 @@ async fn console_errors_are_pages_with_the_api_status() {
     let blank = format!("csrf={csrf}&text=%20%20");
     let (status, _, _) = console(&desk, Method::POST, &reply_path, ann, Some(&blank)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let detail = desk.detail(&id).await;
+    let detail = desk.detail(id).await;
     assert!(
         detail["messages"]
             .as_array()

@@ -359,7 +359,7 @@ async fn csms_claim_reply_resolve_and_reopen_and_the_customer_sees_it() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);
-    let detail = desk.detail(&id).await;
+    let detail = desk.detail(id).await;
     assert_eq!(detail["status"], "open");
     assert_eq!(detail["resolution"], Value::Null);
     assert_eq!(detail["first_response_at"], Value::Null);
@@ -843,7 +843,7 @@ async fn staff_apis_refuse_bad_credentials_roles_ids_and_bodies() {
         (status, body["code"].as_str()),
         (StatusCode::NOT_FOUND, Some("escalation_not_found"))
     );
-    let detail = desk.detail(&id).await;
+    let detail = desk.detail(id).await;
     assert_eq!(detail["status"], "open");
     assert_eq!(detail["events"].as_array().unwrap().len(), 1);
     assert_eq!(
