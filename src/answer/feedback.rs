@@ -1,9 +1,9 @@
 //! What customers say about answers: feedback, and the escalation a customer
-//! asks for after a thumbs-down (with the passages retrieved again, so the CSM
-//! sees what the assistant had to go on).
+//! asks for on an answer, after a thumbs-down or not (with the passages
+//! retrieved again, so the CSM sees what the assistant had to go on).
 
 use super::confidence::Reason;
-use super::{AccountRef, AskError, Engine, citations, escalation_record};
+use super::{AccountRef, AskError, Engine, Handoff, citations, escalation_record};
 use crate::store::AnswerInfo;
 
 /// What feedback led to.
@@ -53,26 +53,28 @@ impl Engine {
         &self,
         message_id: &str,
         account: Option<&AccountRef>,
-    ) -> Result<(String, bool), AskError> {
+    ) -> Result<(String, bool, Option<Handoff>), AskError> {
         let answer = self.answer_for(message_id, account).await?;
         if let Some(id) = answer.escalation_id {
-            return Ok((id, false));
+            let handoff = self.handoff(&answer.conversation_id).await?;
+            return Ok((id, false, handoff));
         }
+        // After a thumbs-down it is the answer's failing; else a plain request.
+        let reason = if answer.helpful == Some(false) {
+            Reason::ThumbsDown
+        } else {
+            Reason::AskedForHuman
+        };
         let triage = self.triage(&answer.question, None).await?;
         let now = self.clock.now_ms();
         let deadline = now + self.settings.policies.of(answer.tier).sla.as_millis() as i64;
         let cites = citations(&triage.hits);
-        let record = escalation_record(
-            Reason::ThumbsDown,
-            &answer.answer,
-            &triage.hits,
-            &cites,
-            deadline,
-        );
+        let record = escalation_record(reason, &answer.answer, &triage.hits, &cites, deadline);
         let (id, created) = self.store.escalate_answer(&answer, &record, now).await?;
         if created {
-            self.metrics.escalation(Reason::ThumbsDown.as_str());
+            self.metrics.escalation(reason.as_str());
         }
-        Ok((id, created))
+        let handoff = self.handoff(&answer.conversation_id).await?;
+        Ok((id, created, handoff))
     }
 }

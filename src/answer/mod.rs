@@ -117,6 +117,39 @@ pub struct Answer {
     /// Version of the prompts, when the model answered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prompt_version: Option<String>,
+    /// Who follows up, and by when, when the question went to a person.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<Handoff>,
+}
+
+/// What a customer is told when a person takes over their conversation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Handoff {
+    /// The CSM handling it, else the account's CSM, else the support team.
+    pub who: String,
+    /// The first response is due within this many hours of the escalation...
+    pub sla_hours: f64,
+    /// ...that is, by this time (Unix ms).
+    pub due_at: i64,
+}
+
+/// Who follows up when no CSM is named.
+pub const SUPPORT_TEAM: &str = "Our support team";
+
+impl Handoff {
+    /// The hand-off of a conversation's escalation under `policies`.
+    pub fn of(e: &crate::store::ConversationEscalation, policies: &Policies) -> Handoff {
+        let who = e
+            .assignee
+            .clone()
+            .or_else(|| e.account_csm.clone())
+            .unwrap_or_else(|| SUPPORT_TEAM.to_string());
+        Handoff {
+            who,
+            sla_hours: policies.of(e.tier).sla.as_secs_f64() / 3600.0,
+            due_at: e.sla_deadline,
+        }
+    }
 }
 
 /// What the pipeline emits while it works.
@@ -567,6 +600,7 @@ impl Engine {
             },
             reasons,
             prompt_version: prompt_version.clone(),
+            handoff: None,
         };
         let exchange = Exchange {
             conversation_id: answer.conversation_id.clone(),
@@ -597,8 +631,18 @@ impl Engine {
             escalation,
         };
         self.store.record(&exchange).await?;
+        let mut answer = answer;
+        if answer.escalated {
+            answer.handoff = self.handoff(&answer.conversation_id).await?;
+        }
         emit(Event::Done(Box::new(answer.clone()))).await;
         Ok(answer)
+    }
+
+    /// The hand-off of a conversation that is (or was) with a person.
+    pub async fn handoff(&self, conversation_id: &str) -> Result<Option<Handoff>, AskError> {
+        let escalation = self.store.conversation_escalation(conversation_id).await?;
+        Ok(escalation.map(|e| Handoff::of(&e, &self.settings.policies)))
     }
 
     /// The chat messages for a question: its numbered passages and the

@@ -10,6 +10,7 @@ mod json;
 mod ops;
 pub mod rate_limit;
 mod search;
+pub mod site;
 mod staff;
 pub mod widget;
 
@@ -133,6 +134,7 @@ pub fn app(state: AppState) -> Router {
         .merge(csm)
         .merge(admin)
         .merge(console::routes())
+        .merge(site::routes())
         .route("/v1/search", get(search::search))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -23,7 +23,7 @@ use super::AppState;
 use super::ask::ClientIp;
 use super::error::ApiError;
 use super::json::JsonBody;
-use crate::answer::AccountRef;
+use crate::answer::{AccountRef, Handoff};
 use crate::auth::{looks_like_widget_key, normalize_origin};
 
 /// The header carrying a widget key.
@@ -168,11 +168,15 @@ pub async fn messages(
     let store = &state.engine.store;
     let messages = store.conversation_messages(&id, query.after.max(0)).await?;
     let escalation = store.conversation_escalation(&id).await?;
+    let with_person = escalation
+        .as_ref()
+        .is_some_and(|e| e.status != crate::escalation::Status::Resolved);
     Ok(Json(json!({
         "conversation_id": id,
         "messages": messages,
-        "with_person": escalation.as_ref().is_some_and(|(_, s)| *s != crate::escalation::Status::Resolved),
-        "escalation_status": escalation.map(|(_, s)| s),
+        "with_person": with_person,
+        "escalation_status": escalation.as_ref().map(|e| e.status),
+        "handoff": escalation.map(|e| Handoff::of(&e, &state.engine.settings.policies)),
     })))
 }
 
@@ -250,7 +254,8 @@ pub async fn escalate(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     rate_limit(&state, client)?;
-    let (escalation_id, created) = state.engine.escalate_answer(&id, account.as_ref()).await?;
+    let (escalation_id, created, handoff) =
+        state.engine.escalate_answer(&id, account.as_ref()).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -258,7 +263,9 @@ pub async fn escalate(
     };
     Ok((
         status,
-        Json(json!({ "message_id": id, "escalation_id": escalation_id, "created": created })),
+        Json(json!({
+            "message_id": id, "escalation_id": escalation_id, "created": created, "handoff": handoff,
+        })),
     )
         .into_response())
 }

@@ -20,6 +20,8 @@ pub struct AnswerInfo {
     pub confidence: f64,
     /// The escalation made for this answer, if any.
     pub escalation_id: Option<String>,
+    /// The customer's rating, if they gave one.
+    pub helpful: Option<bool>,
 }
 
 impl Store {
@@ -28,7 +30,8 @@ impl Store {
     pub async fn answer_info(&self, id: &str) -> Result<Option<AnswerInfo>, StoreError> {
         let row = sqlx::query(
             "SELECT m.id, m.conversation_id, c.account_id, c.tier, a.question_id, q.text AS question, \
-             m.text AS answer, a.confidence, (SELECT e.id FROM escalations e WHERE e.answer_id = m.id) AS escalation_id \
+             m.text AS answer, a.confidence, (SELECT e.id FROM escalations e WHERE e.answer_id = m.id) AS escalation_id, \
+             (SELECT f.helpful FROM feedback f WHERE f.message_id = m.id) AS helpful \
              FROM messages m JOIN answers a ON a.message_id = m.id JOIN messages q ON q.id = a.question_id \
              JOIN conversations c ON c.id = m.conversation_id WHERE m.id = ?",
         )
@@ -45,6 +48,7 @@ impl Store {
             answer: r.get("answer"),
             confidence: r.get("confidence"),
             escalation_id: r.get("escalation_id"),
+            helpful: r.get("helpful"),
         }))
     }
 
@@ -70,7 +74,7 @@ impl Store {
         Ok(())
     }
 
-    /// Escalates an answer the customer found unhelpful. Idempotent: an answer
+    /// Escalates an answer to a person. Idempotent: an answer
     /// already escalated returns its escalation. Returns the escalation id and
     /// whether it was made now.
     pub async fn escalate_answer(

@@ -22,8 +22,8 @@ pub use self::accounts::{Upsert, WidgetKey};
 pub use self::analytics::{Analytics, DocsGap, TierReport};
 pub use self::feedback::AnswerInfo;
 pub use self::queue::{
-    AuditEvent, ConversationMessage, EscalationDetail, QueueError, QueueFilter, QueueItem,
-    QueuePage, StatusFilter,
+    AuditEvent, ConversationEscalation, ConversationMessage, EscalationDetail, QueueError,
+    QueueFilter, QueueItem, QueuePage, StatusFilter,
 };
 pub use self::tokens::TokenInfo;
 

@@ -64,8 +64,21 @@ pub struct QueuePage {
     pub next: Option<(i64, String)>,
 }
 
+/// A conversation's latest escalation, as far as its customer is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationEscalation {
+    pub id: String,
+    pub status: Status,
+    pub tier: Tier,
+    pub sla_deadline: i64,
+    /// The CSM who claimed it.
+    pub assignee: Option<String>,
+    /// The account's owning CSM.
+    pub account_csm: Option<String>,
+}
+
 /// A message of a conversation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConversationMessage {
     pub id: String,
     pub seq: i64,
@@ -73,6 +86,9 @@ pub struct ConversationMessage {
     pub author: Option<String>,
     pub text: String,
     pub created_at: i64,
+    /// An assistant answer's citations (as `/v1/ask` gave them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub citations: Vec<serde_json::Value>,
 }
 
 /// One entry of the audit trail.
@@ -180,8 +196,9 @@ async fn messages(
     after_seq: i64,
 ) -> Result<Vec<ConversationMessage>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT id, seq, role, author, text, created_at FROM messages \
-         WHERE conversation_id = ? AND seq > ? ORDER BY seq",
+        "SELECT m.id, m.seq, m.role, m.author, m.text, m.created_at, a.citations \
+         FROM messages m LEFT JOIN answers a ON a.message_id = m.id \
+         WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq",
     )
     .bind(conversation_id)
     .bind(after_seq)
@@ -196,6 +213,10 @@ async fn messages(
             author: r.get("author"),
             text: r.get("text"),
             created_at: r.get("created_at"),
+            citations: r
+                .get::<Option<&str>, _>("citations")
+                .and_then(|c| serde_json::from_str(c).ok())
+                .unwrap_or_default(),
         })
         .collect())
 }
@@ -501,22 +522,26 @@ impl Store {
         Ok((message_id, seq))
     }
 
-    /// The latest escalation of a conversation: its id and status.
+    /// The latest escalation of a conversation, as its customer may see it.
     pub async fn conversation_escalation(
         &self,
         conversation_id: &str,
-    ) -> Result<Option<(String, Status)>, StoreError> {
+    ) -> Result<Option<ConversationEscalation>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, status FROM escalations WHERE conversation_id = ? ORDER BY created_at DESC, id DESC LIMIT 1",
+            "SELECT e.id, e.status, e.tier, e.sla_deadline, e.assignee, a.csm \
+             FROM escalations e LEFT JOIN accounts a ON a.id = e.account_id \
+             WHERE e.conversation_id = ? ORDER BY e.created_at DESC, e.id DESC LIMIT 1",
         )
         .bind(conversation_id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| {
-            (
-                r.get("id"),
-                Status::parse(r.get::<&str, _>("status")).unwrap_or(Status::Open),
-            )
+        Ok(row.map(|r| ConversationEscalation {
+            id: r.get("id"),
+            status: Status::parse(r.get::<&str, _>("status")).unwrap_or(Status::Open),
+            tier: Tier::parse(r.get::<&str, _>("tier")).unwrap_or(Tier::AiAssisted),
+            sla_deadline: r.get("sla_deadline"),
+            assignee: r.get("assignee"),
+            account_csm: r.get("csm"),
         }))
     }
 

@@ -6,6 +6,7 @@ use docent::auth::Role;
 use docent::config::Config;
 use serde_json::{Value, json};
 
+use super::fake_llm::FakeLlm;
 use super::service::Service;
 
 pub const ACME_ORIGIN: &str = "https://app.acme.test";
@@ -28,7 +29,12 @@ pub fn bearer(token: &str) -> String {
 
 impl Desk {
     pub async fn start(tweak: impl FnOnce(&mut Config)) -> Desk {
-        let service = Service::start(None, tweak).await;
+        Desk::start_with(None, tweak).await
+    }
+
+    /// The same, answering through `llm`.
+    pub async fn start_with(llm: Option<&FakeLlm>, tweak: impl FnOnce(&mut Config)) -> Desk {
+        let service = Service::start(llm, tweak).await;
         let (_, admin) = service
             .state
             .engine
