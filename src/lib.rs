@@ -14,6 +14,7 @@ pub mod http;
 pub mod llm;
 pub mod metrics;
 pub mod prompts;
+pub mod reindex;
 pub mod retrieval;
 pub mod serve;
 pub mod store;

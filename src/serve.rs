@@ -18,7 +18,8 @@ use crate::http::rate_limit::RateLimiter;
 use crate::http::{AppState, app};
 use crate::metrics::Metrics;
 use crate::prompts::Prompts;
-use crate::retrieval::Retriever;
+use crate::reindex::{self, Reindexer};
+use crate::retrieval::{LiveRetriever, Retriever};
 use crate::store::Store;
 
 /// Extra time a client may wait beyond the answer budget.
@@ -74,7 +75,7 @@ pub async fn engine(config: &Config) -> Result<Engine> {
     let metrics = Arc::new(Metrics::default());
     metrics.index(retriever.generation().generation, retriever.chunk_count());
     Ok(Engine {
-        retriever: Arc::new(retriever),
+        retriever: Arc::new(LiveRetriever::new(&index, retriever)),
         llm,
         prompts: Arc::new(prompts),
         store,
@@ -104,6 +105,10 @@ pub fn state(config: &Config, engine: Engine) -> AppState {
         body_limit: config.body_limit_bytes,
         ask_deadline: Duration::from_millis(config.budget_ms) + DEADLINE_SLACK,
         require_widget_key: config.require_widget_key,
+        reindexer: Arc::new(Reindexer::new(
+            vec![config.corpus.clone()],
+            IndexOptions::default(),
+        )),
     }
 }
 
@@ -138,8 +143,13 @@ pub async fn serve(config: Config) -> Result<()> {
     );
     let engine = engine(&config).await?;
     let store = engine.store.clone();
-    let generation = engine.retriever.generation().clone();
+    let generation = engine.retriever.get().generation().clone();
     let state = state(&config, engine);
+    tokio::spawn(reindex::watch(
+        Arc::clone(&state.engine.retriever),
+        Arc::clone(&state.metrics),
+        reindex::WATCH_PERIOD,
+    ));
     let addr: SocketAddr = config.addr.parse().context("addr")?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await

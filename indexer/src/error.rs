@@ -35,6 +35,8 @@ pub enum Error {
     Tantivy(#[from] tantivy::TantivyError),
     #[error("interrupted")]
     Interrupted,
+    #[error("cannot roll back the index at {dir}: {detail}")]
+    Rollback { dir: PathBuf, detail: String },
 }
 
 /// Shorthand for results of this crate.

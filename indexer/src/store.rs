@@ -233,18 +233,87 @@ impl IndexDir {
     }
 
     /// Writes a generation's metadata and makes it the served one.
-    pub(crate) fn publish(&self, _lock: &Lock, dir: &Path, meta: &GenerationMeta) -> Result<()> {
+    pub(crate) fn publish(&self, lock: &Lock, dir: &Path, meta: &GenerationMeta) -> Result<()> {
         let bytes = serde_json::to_vec_pretty(meta).map_err(|e| Error::Corrupt {
             dir: dir.to_path_buf(),
             detail: e.to_string(),
         })?;
         write_synced(&dir.join(META_FILE), &bytes)?;
         sync_dir(dir)?;
+        self.point_at(lock, meta.generation)
+    }
+
+    /// The complete generations kept, oldest first (readable metadata only).
+    pub fn list(&self) -> Result<Vec<GenerationMeta>> {
+        let mut out = Vec::new();
+        if !self.path.is_dir() {
+            return Ok(out);
+        }
+        for (_, dir) in self.generations()? {
+            if let Ok(bytes) = fs::read(dir.join(META_FILE))
+                && let Ok(meta) = serde_json::from_slice::<GenerationMeta>(&bytes)
+            {
+                out.push(meta);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Serves an earlier generation again: `to`, or the newest one older
+    /// than the served one. Takes the writer lock; the next `docent index`
+    /// builds on the generation served after this.
+    pub fn rollback(&self, to: Option<u64>) -> Result<GenerationMeta> {
+        let lock = self.lock()?;
+        let refuse = |detail: String| Error::Rollback {
+            dir: self.path.clone(),
+            detail,
+        };
+        let served = self
+            .current()?
+            .ok_or_else(|| Error::NoIndex(self.path.clone()))?;
+        let kept = self.list()?;
+        let target = match to {
+            Some(n) => kept.iter().find(|m| m.generation == n).ok_or_else(|| {
+                let numbers: Vec<String> = kept.iter().map(|m| m.generation.to_string()).collect();
+                refuse(format!(
+                    "no generation {n} is kept (kept: {})",
+                    numbers.join(", ")
+                ))
+            })?,
+            None => kept
+                .iter()
+                .rev()
+                .find(|m| m.generation < served.meta.generation)
+                .ok_or_else(|| {
+                    refuse(format!(
+                        "generation {} is the oldest kept",
+                        served.meta.generation
+                    ))
+                })?,
+        };
+        if target.generation == served.meta.generation {
+            return Err(refuse(format!(
+                "generation {} is already served",
+                target.generation
+            )));
+        }
+        if target.schema_version != SCHEMA_VERSION {
+            return Err(refuse(format!(
+                "generation {} has schema version {}; this docent reads {SCHEMA_VERSION}",
+                target.generation, target.schema_version
+            )));
+        }
+        let dir = self.path.join(generation_name(target.generation));
+        Index::open_in_dir(&dir)
+            .map_err(|e| refuse(format!("generation {}: {e}", target.generation)))?;
+        self.point_at(&lock, target.generation)?;
+        Ok(target.clone())
+    }
+
+    /// Replaces `CURRENT` atomically with the name of generation `number`.
+    fn point_at(&self, _lock: &Lock, number: u64) -> Result<()> {
         let tmp = self.path.join(format!("{CURRENT_FILE}.tmp"));
-        write_synced(
-            &tmp,
-            format!("{}\n", generation_name(meta.generation)).as_bytes(),
-        )?;
+        write_synced(&tmp, format!("{}\n", generation_name(number)).as_bytes())?;
         let current = self.path.join(CURRENT_FILE);
         fs::rename(&tmp, &current).at(&current)?;
         sync_dir(&self.path)

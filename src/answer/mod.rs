@@ -35,7 +35,7 @@ use crate::clock::Clock;
 use crate::llm::Llm;
 use crate::metrics::Metrics;
 use crate::prompts::{NO_ANSWER_MARKER, PromptPassage, PromptTurn, Prompts};
-use crate::retrieval::{Coverage, Hit, RetrievalError, Retriever};
+use crate::retrieval::{Coverage, Hit, LiveRetriever, RetrievalError, Retriever};
 use crate::store::{Exchange, NewEscalation, Store, StoreError, new_id};
 
 /// The account a customer speaks for (from their widget key).
@@ -206,6 +206,9 @@ pub struct Triage {
     pub coverage: Coverage,
     pub confidence: f32,
     pub reasons: Vec<Reason>,
+    /// The release of the generation searched (a swap mid-answer changes
+    /// nothing: the answer is of the generation it started on).
+    pub release: String,
 }
 
 impl Triage {
@@ -240,6 +243,7 @@ pub fn triage(
         Intent::Product => {}
     }
     Ok(Triage {
+        release: retriever.generation().release.clone(),
         intent,
         hits,
         coverage,
@@ -250,7 +254,8 @@ pub fn triage(
 
 /// The answer service's core.
 pub struct Engine {
-    pub retriever: Arc<Retriever>,
+    /// The served generation; a new one is swapped in when published.
+    pub retriever: Arc<LiveRetriever>,
     pub llm: Option<Arc<dyn Llm>>,
     pub prompts: Arc<Prompts>,
     pub store: Store,
@@ -440,7 +445,7 @@ impl Engine {
         question: &str,
         context: Option<String>,
     ) -> Result<Triage, AskError> {
-        let retriever = Arc::clone(&self.retriever);
+        let retriever = self.retriever.get();
         let passages = self.settings.passages;
         let q = question.to_string();
         let triage = tokio::task::spawn_blocking(move || {
@@ -626,7 +631,7 @@ impl Engine {
             total_ms: answer.timings.total_ms,
             prompt_version,
             model: self.llm.as_ref().map(|l| l.model().to_string()),
-            release: self.retriever.generation().release.clone(),
+            release: triage.release.clone(),
             llm_fallback,
             escalation,
         };

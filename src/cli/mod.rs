@@ -14,6 +14,7 @@ use docent::answer::AskRequest;
 use docent::config::{self, Config, Overrides};
 use docent::eval::{self, Scores};
 use docent::retrieval::{Hit, Ranking, Retriever};
+use docent_indexer::IndexDir;
 use docent_indexer::indexing::{IndexOptions, Progress, Report};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -128,7 +129,10 @@ struct IndexLocation {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 struct IndexArgs {
+    #[command(subcommand)]
+    action: Option<IndexAction>,
     /// Source roots (directories or files) to index.
     #[arg(required = true, value_name = "ROOT")]
     roots: Vec<PathBuf>,
@@ -146,6 +150,25 @@ struct IndexArgs {
     /// Print the run's report as JSON instead of a summary.
     #[arg(long)]
     json: bool,
+}
+
+/// What else `docent index` does besides indexing.
+#[derive(Debug, Subcommand)]
+enum IndexAction {
+    /// Serve an earlier generation again: the one before the served one, or
+    /// `--to N`. A running `docent serve` switches to it within a second.
+    Rollback {
+        #[command(flatten)]
+        location: IndexLocation,
+        /// The generation to serve (see `docent index list`).
+        #[arg(long, value_name = "N")]
+        to: Option<u64>,
+    },
+    /// List the generations kept for rollback, marking the served one.
+    List {
+        #[command(flatten)]
+        location: IndexLocation,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -247,7 +270,45 @@ impl Progress for Bar {
     }
 }
 
+fn index_action(action: IndexAction) -> Result<()> {
+    match action {
+        IndexAction::Rollback { location, to } => {
+            let meta = IndexDir::new(&location.index).rollback(to)?;
+            println!(
+                "now serving generation {} (release {}, {} chunks)",
+                meta.generation, meta.release, meta.chunks
+            );
+            Ok(())
+        }
+        IndexAction::List { location } => {
+            let dir = IndexDir::new(&location.index);
+            let served = dir.current()?.map(|g| g.meta.generation);
+            let mut out = std::io::stdout().lock();
+            for m in dir.list()? {
+                let mark = if Some(m.generation) == served {
+                    "*"
+                } else {
+                    " "
+                };
+                writeln!(
+                    out,
+                    "{mark} {:>6}  {:<16} {:>8} chunks  {:>6} files  published {}",
+                    m.generation,
+                    m.release,
+                    m.chunks,
+                    m.files,
+                    docent::clock::format_utc(m.created_unix as i64 * 1000)
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
 fn index(args: IndexArgs) -> Result<()> {
+    if let Some(action) = args.action {
+        return index_action(action);
+    }
     let options = IndexOptions {
         release: args.release,
         max_file_bytes: args.max_file_bytes,

@@ -2,6 +2,8 @@
 //! list, get), widget keys (issue, revoke), staff tokens (issue, list,
 //! revoke). An upsert of several accounts is all or nothing.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -11,7 +13,7 @@ use serde_json::json;
 
 use super::AppState;
 use super::error::ApiError;
-use super::json::JsonBody;
+use super::json::{JsonBody, OptionalJson};
 use super::staff::Admin;
 use crate::accounts::{AccountInput, check_id};
 use crate::auth::{Role, check_token_name, normalize_origin};
@@ -193,4 +195,61 @@ pub async fn revoke_token(
     } else {
         Err(ApiError::TokenNotFound(id))
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReindexBody {
+    #[serde(default)]
+    release: Option<String>,
+}
+
+/// Longest release label.
+const MAX_RELEASE_CHARS: usize = 64;
+
+/// `POST /v1/admin/reindex` `{release?}`: re-indexes the served roots in the
+/// background; 202 with the job, which `GET /v1/admin/reindex/{job}` follows.
+pub async fn reindex(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    OptionalJson(body): OptionalJson<ReindexBody>,
+) -> Result<Response, ApiError> {
+    let release = match body.release.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(r) if r.chars().count() > MAX_RELEASE_CHARS || r.chars().any(char::is_control) => {
+            return Err(ApiError::InvalidParameter(format!(
+                "release must be a label of at most {MAX_RELEASE_CHARS} printable characters"
+            )));
+        }
+        Some(r) => Some(r.to_string()),
+    };
+    let job = state
+        .reindexer
+        .start(
+            release,
+            Arc::clone(&state.engine.retriever),
+            Arc::clone(&state.metrics),
+        )
+        .map_err(|crate::reindex::StartError::Running(id)| ApiError::ReindexRunning(id))?;
+    tracing::info!(admin = %admin.name, job = %job.id, "re-index started");
+    let location = format!("/v1/admin/reindex/{}", job.id);
+    Ok((
+        StatusCode::ACCEPTED,
+        [(axum::http::header::LOCATION, location)],
+        Json(job),
+    )
+        .into_response())
+}
+
+/// `GET /v1/admin/reindex/{job}`
+pub async fn reindex_job(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(id): Path<String>,
+) -> Result<Json<crate::reindex::Job>, ApiError> {
+    state
+        .reindexer
+        .job(&id)
+        .map(Json)
+        .ok_or(ApiError::JobNotFound(id))
 }

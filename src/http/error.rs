@@ -58,6 +58,10 @@ pub enum ApiError {
     WidgetKeyNotFound(String),
     #[error("no token with id {0:?} in force")]
     TokenNotFound(String),
+    #[error("no re-index job {0}")]
+    JobNotFound(String),
+    #[error("re-index job {0} is still running; wait for it (GET /v1/admin/reindex/{0})")]
+    ReindexRunning(String),
     #[error(transparent)]
     Transition(#[from] Conflict),
     #[error("this conversation is not with a person; ask the assistant with POST /v1/ask")]
@@ -104,6 +108,8 @@ impl ApiError {
             ApiError::MessageNotFound(_) => (StatusCode::NOT_FOUND, "message_not_found"),
             ApiError::WidgetKeyNotFound(_) => (StatusCode::NOT_FOUND, "widget_key_not_found"),
             ApiError::TokenNotFound(_) => (StatusCode::NOT_FOUND, "token_not_found"),
+            ApiError::JobNotFound(_) => (StatusCode::NOT_FOUND, "job_not_found"),
+            ApiError::ReindexRunning(_) => (StatusCode::CONFLICT, "reindex_running"),
             ApiError::Transition(c) => (
                 StatusCode::CONFLICT,
                 match c {

@@ -43,6 +43,8 @@ pub struct AppState {
     pub ask_deadline: Duration,
     /// Customer endpoints refuse requests without a widget key.
     pub require_widget_key: bool,
+    /// Re-index jobs started through the admin API.
+    pub reindexer: Arc<crate::reindex::Reindexer>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -128,7 +130,9 @@ pub fn app(state: AppState) -> Router {
             "/v1/admin/tokens",
             get(admin::list_tokens).post(admin::issue_token),
         )
-        .route("/v1/admin/tokens/{id}", delete(admin::revoke_token));
+        .route("/v1/admin/tokens/{id}", delete(admin::revoke_token))
+        .route("/v1/admin/reindex", post(admin::reindex))
+        .route("/v1/admin/reindex/{job}", get(admin::reindex_job));
     Router::new()
         .merge(customer)
         .merge(csm)

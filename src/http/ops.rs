@@ -22,7 +22,8 @@ pub async fn readyz(State(state): State<AppState>) -> Result<impl IntoResponse, 
         .ping()
         .await
         .map_err(|e| ApiError::DatabaseUnavailable(e.to_string()))?;
-    let generation = state.engine.retriever.generation();
+    let retriever = state.engine.retriever.get();
+    let generation = retriever.generation();
     Ok((
         StatusCode::OK,
         Json(json!({

@@ -1,7 +1,5 @@
 //! `GET /v1/search?q=&limit=`: the CLI's `--json` output.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::Uri;
@@ -57,7 +55,7 @@ pub async fn search(
             }
         },
     };
-    let retriever = Arc::clone(&state.engine.retriever);
+    let retriever = state.engine.retriever.get();
     let hits = tokio::task::spawn_blocking(move || retriever.search(&q, limit))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;

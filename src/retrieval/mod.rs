@@ -6,6 +6,7 @@
 //! names and path. The top candidates are re-scored by their role's prior
 //! (tests down, examples and docs up) and diversified to one passage per file.
 
+mod live;
 mod question;
 mod ranking;
 
@@ -25,6 +26,7 @@ use tantivy::schema::{Field, IndexRecordOption, Term, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument};
 
+pub use self::live::LiveRetriever;
 use self::question::dedup;
 pub use self::question::{asks_about_releases, content_words, topic_words};
 pub use self::ranking::Ranking;
