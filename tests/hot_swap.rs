@@ -168,6 +168,25 @@ async fn reindexing_under_load_fails_no_request_and_serves_the_new_release() {
     let job = wait_job(&service, &admin, job["id"].as_str().unwrap()).await;
     assert_eq!(job["status"], "up_to_date", "{job}");
 
+    // A job that cannot finish (another indexer holds the lock) fails and
+    // leaves the served generation as it was.
+    let lock = docent_indexer::IndexDir::new(&scratch.index)
+        .lock()
+        .unwrap();
+    scratch.write("docs/more.md", "# More\n\nAnother page.\n");
+    let (_, job) = admin_call(&service, &admin, Method::POST, "/v1/admin/reindex", None).await;
+    let job = wait_job(&service, &admin, job["id"].as_str().unwrap()).await;
+    assert_eq!(job["status"], "failed", "{job}");
+    assert!(
+        job["error"].as_str().unwrap().contains("already writing"),
+        "{job}"
+    );
+    assert_eq!(
+        service.state.engine.retriever.get().generation().generation,
+        2
+    );
+    drop(lock);
+
     // The contract: CSM tokens, bad bodies and unknown jobs.
     let (status, _) = admin_call(&service, &csm, Method::POST, "/v1/admin/reindex", None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);

@@ -35,6 +35,10 @@ pub enum Error {
     Tantivy(#[from] tantivy::TantivyError),
     #[error("interrupted")]
     Interrupted,
+    #[error(
+        "the quality gate refused the new generation (not published; the served one stays): {0}"
+    )]
+    GateRefused(String),
     #[error("cannot roll back the index at {dir}: {detail}")]
     Rollback { dir: PathBuf, detail: String },
 }

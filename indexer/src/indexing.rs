@@ -239,11 +239,29 @@ fn now_unix() -> u64 {
 
 /// Indexes `roots` into the index directory `dir`: writes and publishes a new
 /// generation unless nothing changed.
+/// Decides whether a written generation may be published: it is complete on
+/// disk (open it with [`IndexDir::open_generation`]) but not served. An `Err`
+/// says why not; the generation is then removed and the served one stays.
+pub trait Gate {
+    fn check(&self, index: &IndexDir, candidate: &Path) -> std::result::Result<(), String>;
+}
+
 pub fn index(
     dir: &Path,
     roots: &[PathBuf],
     options: &IndexOptions,
     progress: &dyn Progress,
+) -> Result<Report> {
+    index_gated(dir, roots, options, progress, None)
+}
+
+/// [`index`], with a gate the new generation must pass before it is published.
+pub fn index_gated(
+    dir: &Path,
+    roots: &[PathBuf],
+    options: &IndexOptions,
+    progress: &dyn Progress,
+    gate: Option<&dyn Gate>,
 ) -> Result<Report> {
     let started = Instant::now();
     let roots = Root::label_all(roots)?;
@@ -464,7 +482,17 @@ pub fn index(
             })
             .collect(),
     };
-    store.publish(&lock, &gen_dir, &meta)?;
+    store.write_meta(&gen_dir, &meta)?;
+    if let Some(gate) = gate
+        && let Err(why) = gate.check(&store, &gen_dir)
+    {
+        // Refused: the candidate goes; `CURRENT` never named it.
+        if let Err(err) = std::fs::remove_dir_all(&gen_dir) {
+            tracing::warn!(error = %err, dir = %gen_dir.display(), "could not remove the refused generation");
+        }
+        return Err(Error::GateRefused(why));
+    }
+    store.point_at(&lock, number)?;
     if let Err(err) = store.prune(&lock, options.keep_generations) {
         tracing::warn!(error = %err, "could not remove old generations");
     }

@@ -19,6 +19,6 @@ pub mod walk;
 
 pub use chunk::{Chunk, ChunkOptions, Chunked, chunk_file};
 pub use error::{Error, Result};
-pub use indexing::{IndexOptions, Progress, Report, index};
+pub use indexing::{Gate, IndexOptions, Progress, Report, index, index_gated};
 pub use lang::{Kind, Lang};
 pub use store::{Generation, GenerationMeta, IndexDir, OpenIndex};

@@ -164,6 +164,25 @@ impl IndexDir {
         let generation = self
             .current()?
             .ok_or_else(|| Error::NoIndex(self.path.clone()))?;
+        self.open(generation)
+    }
+
+    /// Opens a generation directory of this index whether or not it is served
+    /// (a candidate being checked before it is published).
+    pub fn open_generation(&self, dir: &Path) -> Result<OpenIndex> {
+        let meta_path = dir.join(META_FILE);
+        let bytes = fs::read(&meta_path).at(&meta_path)?;
+        let meta: GenerationMeta = serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt {
+            dir: self.path.clone(),
+            detail: format!("{}: {e}", meta_path.display()),
+        })?;
+        self.open(Generation {
+            dir: dir.to_path_buf(),
+            meta,
+        })
+    }
+
+    fn open(&self, generation: Generation) -> Result<OpenIndex> {
         if generation.meta.schema_version != SCHEMA_VERSION {
             return Err(Error::SchemaMismatch {
                 dir: self.path.clone(),
@@ -232,15 +251,14 @@ impl IndexDir {
         Ok((number, dir))
     }
 
-    /// Writes a generation's metadata and makes it the served one.
-    pub(crate) fn publish(&self, lock: &Lock, dir: &Path, meta: &GenerationMeta) -> Result<()> {
+    /// Writes a generation's metadata (making it complete, not yet served).
+    pub(crate) fn write_meta(&self, dir: &Path, meta: &GenerationMeta) -> Result<()> {
         let bytes = serde_json::to_vec_pretty(meta).map_err(|e| Error::Corrupt {
             dir: dir.to_path_buf(),
             detail: e.to_string(),
         })?;
         write_synced(&dir.join(META_FILE), &bytes)?;
-        sync_dir(dir)?;
-        self.point_at(lock, meta.generation)
+        sync_dir(dir)
     }
 
     /// The complete generations kept, oldest first (readable metadata only).
@@ -311,7 +329,7 @@ impl IndexDir {
     }
 
     /// Replaces `CURRENT` atomically with the name of generation `number`.
-    fn point_at(&self, _lock: &Lock, number: u64) -> Result<()> {
+    pub(crate) fn point_at(&self, _lock: &Lock, number: u64) -> Result<()> {
         let tmp = self.path.join(format!("{CURRENT_FILE}.tmp"));
         write_synced(&tmp, format!("{}\n", generation_name(number)).as_bytes())?;
         let current = self.path.join(CURRENT_FILE);

@@ -3,6 +3,7 @@
 //! account, key and token commands.
 
 mod admin;
+mod gate;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -150,6 +151,25 @@ struct IndexArgs {
     /// Print the run's report as JSON instead of a summary.
     #[arg(long)]
     json: bool,
+    /// Quality gate: evaluate the new generation on this question set (JSONL,
+    /// as for `docent eval`; repeatable) before publishing it.
+    #[arg(long, value_name = "FILE.jsonl")]
+    gate: Vec<PathBuf>,
+    /// With --gate: refuse to publish when hit@5 is below this.
+    #[arg(long, value_name = "X", requires = "gate", value_parser = fraction)]
+    min_hit5: Option<f64>,
+    /// With --gate: refuse to publish when hit@5 falls more than this below
+    /// the served generation's on the same questions.
+    #[arg(long, value_name = "D", requires = "gate", default_value_t = 0.05, value_parser = fraction)]
+    max_drop: f64,
+}
+
+/// A number from 0 to 1.
+fn fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        _ => Err(format!("{text:?} is not a number from 0 to 1")),
+    }
 }
 
 /// What else `docent index` does besides indexing.
@@ -327,14 +347,30 @@ fn index(args: IndexArgs) -> Result<()> {
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let report = docent_indexer::index(
+    let gate = if args.gate.is_empty() {
+        None
+    } else {
+        Some(gate::QualityGate::new(
+            &args.location.index,
+            &args.gate,
+            args.min_hit5.unwrap_or(0.0),
+            args.max_drop,
+        )?)
+    };
+    let report = docent_indexer::index_gated(
         &args.location.index,
         &args.roots,
         &options,
         &Bar(bar.clone()),
-    )
-    .with_context(|| format!("indexing into {}", args.location.index.display()))?;
+        gate.as_ref().map(|g| g as &dyn docent_indexer::Gate),
+    );
     bar.finish_and_clear();
+    // A refusal says it all in the error; a pass is worth a line.
+    if let (Some(gate), Ok(_)) = (&gate, &report) {
+        eprintln!("{}", gate.summary());
+    }
+    let report =
+        report.with_context(|| format!("indexing into {}", args.location.index.display()))?;
     let mut out = std::io::stdout().lock();
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;

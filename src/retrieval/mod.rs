@@ -151,6 +151,13 @@ impl Retriever {
         Self::from_index(open.index, open.fields, open.generation.meta)
     }
 
+    /// Opens generation directory `generation` of index `dir`, served or not
+    /// (a candidate the quality gate checks before it is published).
+    pub fn open_generation(dir: &Path, generation: &Path) -> Result<Retriever, RetrievalError> {
+        let open = IndexDir::new(dir).open_generation(generation)?;
+        Self::from_index(open.index, open.fields, open.generation.meta)
+    }
+
     fn from_index(
         index: Index,
         fields: Fields,
