@@ -100,6 +100,9 @@ pub struct Report {
     pub seconds: f64,
     pub skips: Skips,
     pub warnings: Vec<FileWarning>,
+    /// What this run changed against the generation it built on (none for a
+    /// first build or when nothing changed).
+    pub changes: Option<crate::release::Changes>,
 }
 
 impl Report {
@@ -182,11 +185,13 @@ impl Run<'_> {
             hash,
             chunks: 0,
             skipped: None,
+            symbols: Default::default(),
         };
         if let Some(previous) = self.previous.files.get(key)
             && previous.hash == entry.hash
         {
             entry.chunks = previous.chunks;
+            entry.symbols = previous.symbols.clone();
             return Ok(FileOutcome::Unchanged(entry));
         }
         let (text, warning) = decode(bytes);
@@ -198,6 +203,7 @@ impl Run<'_> {
             self.warn(shown.clone(), message.clone());
         }
         entry.chunks = chunked.chunks.len() as u32;
+        entry.symbols = crate::manifest::symbol_hashes(&chunked.chunks);
         // Old chunks of this file go first; the delete's opstamp precedes the adds.
         self.writer
             .delete_term(Term::from_field_text(self.fields.file, key));
@@ -237,8 +243,6 @@ fn now_unix() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// Indexes `roots` into the index directory `dir`: writes and publishes a new
-/// generation unless nothing changed.
 /// Decides whether a written generation may be published: it is complete on
 /// disk (open it with [`IndexDir::open_generation`]) but not served. An `Err`
 /// says why not; the generation is then removed and the served one stays.
@@ -246,6 +250,8 @@ pub trait Gate {
     fn check(&self, index: &IndexDir, candidate: &Path) -> std::result::Result<(), String>;
 }
 
+/// Indexes `roots` into the index directory `dir`: writes and publishes a new
+/// generation unless nothing changed.
 pub fn index(
     dir: &Path,
     roots: &[PathBuf],
@@ -353,6 +359,7 @@ pub fn index_gated(
             seconds: started.elapsed().as_secs_f64(),
             skips,
             warnings: Vec::new(),
+            changes: None,
         });
     }
 
@@ -434,6 +441,7 @@ pub fn index_gated(
                         hash: String::new(),
                         chunks: 0,
                         skipped: Some(reason),
+                        symbols: Default::default(),
                     };
                     manifest.files.insert((*key).clone(), entry);
                 }
@@ -466,11 +474,33 @@ pub fn index_gated(
     }
 
     let bytes_parsed = bytes_parsed.into_inner();
+    let commit = roots
+        .first()
+        .and_then(|r| crate::release::commit_of(&r.path));
+    let created_unix = now_unix();
+    let changes = previous
+        .as_ref()
+        .map(|(generation, old)| crate::release::Changes {
+            release: release.clone(),
+            generation: number,
+            previous_release: Some(generation.meta.release.clone()),
+            previous_generation: Some(generation.meta.generation),
+            commit: commit.clone(),
+            published_unix: created_unix,
+            ..crate::release::diff(old, &manifest)
+        });
+    let mut releases = previous
+        .as_ref()
+        .map(|(g, _)| g.meta.releases.clone())
+        .unwrap_or_default();
+    releases.extend(changes.clone());
+    let excess = releases.len().saturating_sub(crate::release::HISTORY);
+    releases.drain(..excess);
     let meta = GenerationMeta {
         schema_version: SCHEMA_VERSION,
         generation: number,
         release: release.clone(),
-        created_unix: now_unix(),
+        created_unix,
         files: manifest.indexed().count() as u64,
         chunks: manifest.chunks(),
         bytes: manifest.indexed().map(|f| f.size).sum(),
@@ -481,6 +511,8 @@ pub fn index_gated(
                 path: r.path.display().to_string(),
             })
             .collect(),
+        commit,
+        releases,
     };
     store.write_meta(&gen_dir, &meta)?;
     if let Some(gate) = gate
@@ -512,5 +544,6 @@ pub fn index_gated(
         seconds: started.elapsed().as_secs_f64(),
         skips,
         warnings,
+        changes,
     })
 }

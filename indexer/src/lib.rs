@@ -11,6 +11,7 @@ pub mod indexing;
 pub mod lang;
 pub mod manifest;
 pub mod prose;
+pub mod release;
 pub mod role;
 pub mod schema;
 pub mod store;

@@ -47,6 +47,13 @@ pub struct GenerationMeta {
     pub chunks: u64,
     pub bytes: u64,
     pub roots: Vec<RootMeta>,
+    /// The commit checked out in the first root, when it is a git work tree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// What each generation changed, oldest first, this one's last (up to
+    /// [`crate::release::HISTORY`]); empty for a first build.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub releases: Vec<crate::release::Changes>,
 }
 
 /// A generation on disk.

@@ -415,6 +415,25 @@ fn print_report(out: &mut impl Write, dir: &std::path::Path, r: &Report) -> std:
         r.seconds,
         r.mb_per_second()
     )?;
+    if let Some(c) = &r.changes {
+        let t = c.totals;
+        writeln!(
+            out,
+            "  changes   files +{} ~{} -{}, symbols +{} ~{} -{} since generation {} ({}){}",
+            t[0],
+            t[1],
+            t[2],
+            t[3],
+            t[4],
+            t[5],
+            c.previous_generation.unwrap_or(0),
+            c.previous_release.as_deref().unwrap_or("?"),
+            c.commit
+                .as_deref()
+                .map(|c| format!("; commit {}", &c[..c.len().min(12)]))
+                .unwrap_or_default()
+        )?;
+    }
     if !r.skips.is_empty() {
         let skips: Vec<String> = r
             .skips

@@ -273,7 +273,70 @@ impl Retriever {
                 break;
             }
         }
+        if about_releases {
+            let top_score = hits.first().map_or(1.0, |h| h.score);
+            let notes = self.release_notes(question, top_score);
+            let keep = limit.saturating_sub(notes.len());
+            hits.truncate(keep);
+            hits.splice(0..0, notes);
+        }
         Ok(hits)
+    }
+
+    /// For a question about releases, the change summaries the index keeps
+    /// (files and symbols added, changed, removed): of the releases the
+    /// question names (`2.1` names `2.1.0`), else of the latest. Each is a
+    /// passage at `RELEASES/<label>.md`, a path that exists only in the index.
+    fn release_notes(&self, question: &str, score: f32) -> Vec<Hit> {
+        let history = &self.meta.releases;
+        if history.is_empty() {
+            return Vec::new();
+        }
+        let named: Vec<&str> = question
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+            .map(|w| w.trim_matches('.').trim_start_matches(['v', 'V']))
+            .filter(|w| w.contains('.') && w.starts_with(|c: char| c.is_ascii_digit()))
+            .collect();
+        let matches = |label: &str| {
+            named
+                .iter()
+                .any(|n| label == *n || label.starts_with(&format!("{n}.")))
+        };
+        let mut releases: Vec<&str> = Vec::new();
+        for c in history.iter().filter(|c| matches(&c.release)) {
+            if !releases.contains(&c.release.as_str()) {
+                releases.push(&c.release);
+            }
+        }
+        if releases.is_empty() {
+            releases.extend(history.last().map(|c| c.release.as_str()));
+        }
+        releases
+            .into_iter()
+            .map(|release| {
+                let text: Vec<String> = history
+                    .iter()
+                    .filter(|c| c.release == release)
+                    .map(|c| c.markdown())
+                    .collect();
+                let text = text.join("\n");
+                Hit {
+                    path: format!("RELEASES/{release}.md"),
+                    start_line: 1,
+                    end_line: text.lines().count().max(1) as u32,
+                    kind: "doc".to_string(),
+                    lang: "markdown".to_string(),
+                    symbol: None,
+                    heading: Some(format!("Changes in release {release}")),
+                    release: release.to_string(),
+                    score,
+                    text,
+                    root: String::new(),
+                    header: format!("RELEASES/{release}.md · changes recorded by the indexer"),
+                    id: format!("release:{release}"),
+                }
+            })
+            .collect()
     }
 
     /// How much of the question's vocabulary the passages contain, each term

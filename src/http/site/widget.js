@@ -88,7 +88,8 @@
 
   // ---- Citations: the source-link template, only to http(s) URLs. ----
   function sourceUrl(c) {
-    if (!cfg.sourceLink) return null;
+    // RELEASES/… passages are the index's own change summaries: no source file.
+    if (!cfg.sourceLink || /^RELEASES\//.test(c.path)) return null;
     var path = String(c.path).split("/").map(encodeURIComponent).join("/");
     var url = cfg.sourceLink
       .replace(/\{path\}/g, path)
