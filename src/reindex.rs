@@ -14,7 +14,7 @@ use std::time::Duration;
 use docent_indexer::{IndexOptions, Progress};
 use serde::Serialize;
 
-use crate::metrics::Metrics;
+use crate::answer::Engine;
 use crate::retrieval::LiveRetriever;
 use crate::store::now_ms;
 
@@ -24,7 +24,8 @@ pub const WATCH_PERIOD: Duration = Duration::from_millis(500);
 /// Serves each new generation as `CURRENT` comes to name it. Runs until the
 /// process ends; a generation that cannot be opened is logged and skipped
 /// (the one served stays).
-pub async fn watch(live: Arc<LiveRetriever>, metrics: Arc<Metrics>, period: Duration) {
+pub async fn watch(engine: Arc<Engine>, period: Duration) {
+    let live = Arc::clone(&engine.retriever);
     let mut last_error = String::new();
     let mut ticker = tokio::time::interval(period);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -33,7 +34,7 @@ pub async fn watch(live: Arc<LiveRetriever>, metrics: Arc<Metrics>, period: Dura
         let l = Arc::clone(&live);
         match tokio::task::spawn_blocking(move || l.refresh()).await {
             Ok(Ok(Some(_))) => {
-                announce(&live, &metrics);
+                announce(&engine).await;
                 last_error.clear();
             }
             Ok(Ok(None)) => last_error.clear(),
@@ -49,16 +50,25 @@ pub async fn watch(live: Arc<LiveRetriever>, metrics: Arc<Metrics>, period: Dura
     }
 }
 
-fn announce(live: &LiveRetriever, metrics: &Metrics) {
-    let served = live.get();
+/// After a swap: metrics, a log line, and stale verified answers flagged.
+async fn announce(engine: &Engine) {
+    let served = engine.retriever.get();
     let g = served.generation();
-    metrics.index(g.generation, g.chunks);
+    engine.metrics.index(g.generation, g.chunks);
     tracing::info!(
         generation = g.generation,
         release = %g.release,
         chunks = g.chunks,
         "now serving a new index generation"
     );
+    match engine.check_verified().await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            stale = n,
+            "verified answers cite sources this generation changed"
+        ),
+        Err(e) => tracing::error!(error = %e, "could not check verified answers"),
+    }
 }
 
 /// Where a job is.
@@ -194,9 +204,9 @@ impl Reindexer {
     pub fn start(
         self: &Arc<Self>,
         release: Option<String>,
-        live: Arc<LiveRetriever>,
-        metrics: Arc<Metrics>,
+        engine: Arc<Engine>,
     ) -> Result<Job, StartError> {
+        let live = Arc::clone(&engine.retriever);
         let roots = self.roots(&live);
         let progress = Arc::new(JobProgress {
             files_total: AtomicU64::new(0),
@@ -259,7 +269,7 @@ impl Reindexer {
                     let l = Arc::clone(&live);
                     match tokio::task::spawn_blocking(move || l.refresh()).await {
                         Ok(Ok(_)) => {
-                            announce(&live, &metrics);
+                            announce(&engine).await;
                             Ok(report)
                         }
                         Ok(Err(e)) => Err(format!("published, but it cannot be served: {e}")),

@@ -145,9 +145,12 @@ pub async fn serve(config: Config) -> Result<()> {
     let store = engine.store.clone();
     let generation = engine.retriever.get().generation().clone();
     let state = state(&config, engine);
+    // Verified answers citing sources changed while the service was down.
+    if let Err(e) = state.engine.check_verified().await {
+        tracing::error!(error = %e, "could not check verified answers");
+    }
     tokio::spawn(reindex::watch(
-        Arc::clone(&state.engine.retriever),
-        Arc::clone(&state.metrics),
+        Arc::clone(&state.engine),
         reindex::WATCH_PERIOD,
     ));
     let addr: SocketAddr = config.addr.parse().context("addr")?;

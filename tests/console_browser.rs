@@ -285,6 +285,20 @@ async fn a_csm_signs_in_works_the_queue_and_the_customer_sees_the_reply() {
     assert_eq!(last["text"], reply);
     assert_eq!(last["author"], "ann@vendor.test");
 
+    // Save the reply as a verified answer; it is listed, fresh.
+    click(&mut browser, "#verify").await;
+    assert_eq!(browser.path().await, "/console/verified");
+    assert!(browser.text("#notice").await.unwrap().contains("verified"));
+    assert_eq!(browser.count("article.verified").await, 1);
+    assert_eq!(browser.count("article.verified.stale").await, 0);
+    assert_eq!(
+        browser.text("article.verified .msg .text").await.unwrap(),
+        reply
+    );
+    browser
+        .goto(&format!("{base}/console/escalations/{target}"))
+        .await;
+
     // Resolve as a docs gap.
     browser
         .navigate_by(

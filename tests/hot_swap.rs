@@ -225,8 +225,7 @@ async fn the_watcher_serves_what_the_cli_publishes_and_rolls_back() {
     let (scratch, service, _, _) = service().await;
     let state = service.state.clone();
     tokio::spawn(docent::reindex::watch(
-        Arc::clone(&state.engine.retriever),
-        Arc::clone(&state.metrics),
+        Arc::clone(&state.engine),
         Duration::from_millis(50),
     ));
     let generation = || state.engine.retriever.get().generation().generation;

@@ -18,6 +18,7 @@ pub mod confidence;
 pub mod extractive;
 mod feedback;
 pub mod scope;
+pub mod verified;
 
 pub use self::feedback::FeedbackOutcome;
 
@@ -62,7 +63,7 @@ impl AskRequest {
 }
 
 /// A cited passage, numbered as the answer cites it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Citation {
     pub n: usize,
     pub path: String,
@@ -88,6 +89,8 @@ pub struct Timings {
 pub enum Mode {
     Llm,
     Extractive,
+    /// A CSM's verified answer to a question like this one.
+    Verified,
 }
 
 impl Mode {
@@ -95,6 +98,7 @@ impl Mode {
         match self {
             Mode::Llm => "llm",
             Mode::Extractive => "extractive",
+            Mode::Verified => "verified",
         }
     }
 }
@@ -120,6 +124,17 @@ pub struct Answer {
     /// Who follows up, and by when, when the question went to a person.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub handoff: Option<Handoff>,
+    /// The verified answer served, when `mode` is `verified`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified: Option<VerifiedRef>,
+}
+
+/// Which verified answer was served, and who vouched for it when.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerifiedRef {
+    pub id: String,
+    pub verified_by: String,
+    pub verified_at: i64,
 }
 
 /// What a customer is told when a person takes over their conversation.
@@ -250,6 +265,19 @@ pub fn triage(
         confidence,
         reasons,
     })
+}
+
+/// What an exchange records besides the answer.
+struct Asked {
+    new_conversation: bool,
+    account_id: Option<String>,
+    tier: Tier,
+    at: i64,
+    question: String,
+    model: Option<String>,
+    release: String,
+    llm_fallback: Option<String>,
+    escalation: Option<NewEscalation>,
 }
 
 /// The answer service's core.
@@ -492,6 +520,52 @@ impl Engine {
             .find(|m| m.role == "customer")
             .map(|m| m.text.clone());
 
+        // A CSM has answered this question before: that answer comes first.
+        if let Some(v) = self.verified_for(&question).await? {
+            let citations: Vec<Citation> =
+                serde_json::from_value(v.citations.clone()).unwrap_or_default();
+            emit(Event::Citations(citations.clone())).await;
+            emit(Event::Delta(v.answer.clone())).await;
+            let answer = Answer {
+                conversation_id,
+                message_id: new_id("m_"),
+                answer: v.answer.clone(),
+                citations,
+                confidence: 1.0,
+                escalated: false,
+                escalation_id: None,
+                mode: Mode::Verified,
+                timings: Timings {
+                    retrieval_ms: millis(started.elapsed()),
+                    first_token_ms: None,
+                    total_ms: millis(started.elapsed()),
+                },
+                reasons: Vec::new(),
+                prompt_version: None,
+                handoff: None,
+                verified: Some(VerifiedRef {
+                    id: v.id.clone(),
+                    verified_by: v.updated_by.clone(),
+                    verified_at: v.updated_at,
+                }),
+            };
+            let asked = Asked {
+                new_conversation,
+                account_id: request.account.as_ref().map(|a| a.id.clone()),
+                tier,
+                at: asked_at,
+                question,
+                model: None,
+                release: self.retriever.get().generation().release.clone(),
+                llm_fallback: None,
+                escalation: None,
+            };
+            self.metrics.answer_mode("verified");
+            let answer = self.store_answer(answer, asked).await?;
+            emit(Event::Done(Box::new(answer.clone()))).await;
+            return Ok(answer);
+        }
+
         let triage = self.triage(&question, context).await?;
         let retrieval = started.elapsed();
         let cites = citations(&triage.hits);
@@ -606,15 +680,35 @@ impl Engine {
             reasons,
             prompt_version: prompt_version.clone(),
             handoff: None,
+            verified: None,
         };
-        let exchange = Exchange {
-            conversation_id: answer.conversation_id.clone(),
+        let asked = Asked {
             new_conversation,
             account_id: request.account.as_ref().map(|a| a.id.clone()),
             tier,
             at: asked_at,
-            question_id: new_id("m_"),
             question,
+            model: self.llm.as_ref().map(|l| l.model().to_string()),
+            release: triage.release.clone(),
+            llm_fallback,
+            escalation,
+        };
+        let answer = self.store_answer(answer, asked).await?;
+        emit(Event::Done(Box::new(answer.clone()))).await;
+        Ok(answer)
+    }
+
+    /// Stores an exchange (one transaction) and returns the answer to send,
+    /// with its hand-off when it went to a person.
+    async fn store_answer(&self, answer: Answer, asked: Asked) -> Result<Answer, AskError> {
+        let exchange = Exchange {
+            conversation_id: answer.conversation_id.clone(),
+            new_conversation: asked.new_conversation,
+            account_id: asked.account_id,
+            tier: asked.tier,
+            at: asked.at,
+            question_id: new_id("m_"),
+            question: asked.question,
             answer_id: answer.message_id.clone(),
             answer: answer.answer.clone(),
             mode: answer.mode.as_str(),
@@ -629,18 +723,17 @@ impl Engine {
             retrieval_ms: answer.timings.retrieval_ms,
             first_token_ms: answer.timings.first_token_ms,
             total_ms: answer.timings.total_ms,
-            prompt_version,
-            model: self.llm.as_ref().map(|l| l.model().to_string()),
-            release: triage.release.clone(),
-            llm_fallback,
-            escalation,
+            prompt_version: answer.prompt_version.clone(),
+            model: asked.model,
+            release: asked.release,
+            llm_fallback: asked.llm_fallback,
+            escalation: asked.escalation,
         };
         self.store.record(&exchange).await?;
         let mut answer = answer;
         if answer.escalated {
             answer.handoff = self.handoff(&answer.conversation_id).await?;
         }
-        emit(Event::Done(Box::new(answer.clone()))).await;
         Ok(answer)
     }
 

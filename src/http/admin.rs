@@ -225,11 +225,7 @@ pub async fn reindex(
     };
     let job = state
         .reindexer
-        .start(
-            release,
-            Arc::clone(&state.engine.retriever),
-            Arc::clone(&state.metrics),
-        )
+        .start(release, Arc::clone(&state.engine))
         .map_err(|crate::reindex::StartError::Running(id)| ApiError::ReindexRunning(id))?;
     tracing::info!(admin = %admin.name, job = %job.id, "re-index started");
     let location = format!("/v1/admin/reindex/{}", job.id);

@@ -5,6 +5,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
@@ -353,4 +354,121 @@ pub async fn analytics(
     QueryParams(params): QueryParams<AnalyticsParams>,
 ) -> Result<Json<Analytics>, ApiError> {
     report(&state, &params).await.map(Json)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyBody {
+    #[serde(default)]
+    question: Option<String>,
+    #[serde(default)]
+    answer: Option<String>,
+}
+
+/// Saves an escalation's reply (or `answer`) as the verified answer to its
+/// question (or `question`).
+pub async fn save_verified(
+    state: &AppState,
+    staff: &Staff,
+    id: &str,
+    question: Option<&str>,
+    answer: Option<&str>,
+) -> Result<crate::store::VerifiedAnswer, ApiError> {
+    let e = detail(state, id).await?;
+    let question = check_note(question)?;
+    let answer = check_note(answer)?;
+    let saved = state
+        .engine
+        .verify(&e, question.as_deref(), answer.as_deref(), &staff.name)
+        .await
+        .map_err(|err| match err {
+            crate::answer::verified::VerifyError::NoReply => ApiError::NoReply,
+            crate::answer::verified::VerifyError::Ask(a) => a.into(),
+        })?;
+    tracing::info!(csm = %staff.name, escalation = %id, verified = %saved.id, "verified answer saved");
+    Ok(saved)
+}
+
+/// `POST /v1/csm/escalations/{id}/verify` `{question?, answer?}`
+pub async fn verify(
+    State(state): State<AppState>,
+    Csm(staff): Csm,
+    Path(id): Path<String>,
+    OptionalJson(body): OptionalJson<VerifyBody>,
+) -> Result<(StatusCode, Json<crate::store::VerifiedAnswer>), ApiError> {
+    let saved = save_verified(
+        &state,
+        &staff,
+        &id,
+        body.question.as_deref(),
+        body.answer.as_deref(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(saved)))
+}
+
+/// `GET /v1/csm/verified`: verified answers in force, stale ones first.
+pub async fn verified_list(
+    State(state): State<AppState>,
+    _: Csm,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let all = state.engine.store.verified_answers().await?;
+    Ok(Json(serde_json::json!({ "verified": all })))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmBody {
+    #[serde(default)]
+    answer: Option<String>,
+}
+
+/// Confirms (or edits) a verified answer against the served sources.
+pub async fn confirm(
+    state: &AppState,
+    staff: &Staff,
+    id: &str,
+    answer: Option<&str>,
+) -> Result<crate::store::VerifiedAnswer, ApiError> {
+    let answer = check_note(answer)?;
+    let confirmed = state
+        .engine
+        .confirm_verified(id, answer.as_deref(), &staff.name)
+        .await?
+        .ok_or_else(|| ApiError::VerifiedNotFound(id.to_string()))?;
+    tracing::info!(csm = %staff.name, verified = %id, "verified answer confirmed");
+    Ok(confirmed)
+}
+
+/// `POST /v1/csm/verified/{id}/confirm` `{answer?}`
+pub async fn verified_confirm(
+    State(state): State<AppState>,
+    Csm(staff): Csm,
+    Path(id): Path<String>,
+    OptionalJson(body): OptionalJson<ConfirmBody>,
+) -> Result<Json<crate::store::VerifiedAnswer>, ApiError> {
+    confirm(&state, &staff, &id, body.answer.as_deref())
+        .await
+        .map(Json)
+}
+
+/// Retires a verified answer.
+pub async fn retire(state: &AppState, staff: &Staff, id: &str) -> Result<(), ApiError> {
+    let now = state.engine.clock.now_ms();
+    if state.engine.store.retire_verified(id, now).await? {
+        tracing::info!(csm = %staff.name, verified = %id, "verified answer retired");
+        Ok(())
+    } else {
+        Err(ApiError::VerifiedNotFound(id.to_string()))
+    }
+}
+
+/// `DELETE /v1/csm/verified/{id}`
+pub async fn verified_retire(
+    State(state): State<AppState>,
+    Csm(staff): Csm,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    retire(&state, &staff, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

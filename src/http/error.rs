@@ -60,6 +60,10 @@ pub enum ApiError {
     TokenNotFound(String),
     #[error("no re-index job {0}")]
     JobNotFound(String),
+    #[error("no verified answer {0:?} in force")]
+    VerifiedNotFound(String),
+    #[error("the escalation has no reply to save; reply first or pass the answer")]
+    NoReply,
     #[error("re-index job {0} is still running; wait for it (GET /v1/admin/reindex/{0})")]
     ReindexRunning(String),
     #[error(transparent)]
@@ -109,6 +113,8 @@ impl ApiError {
             ApiError::WidgetKeyNotFound(_) => (StatusCode::NOT_FOUND, "widget_key_not_found"),
             ApiError::TokenNotFound(_) => (StatusCode::NOT_FOUND, "token_not_found"),
             ApiError::JobNotFound(_) => (StatusCode::NOT_FOUND, "job_not_found"),
+            ApiError::VerifiedNotFound(_) => (StatusCode::NOT_FOUND, "verified_answer_not_found"),
+            ApiError::NoReply => (StatusCode::CONFLICT, "no_reply"),
             ApiError::ReindexRunning(_) => (StatusCode::CONFLICT, "reindex_running"),
             ApiError::Transition(c) => (
                 StatusCode::CONFLICT,

@@ -117,7 +117,11 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/csm/escalations/{id}/reply", post(csm::reply))
         .route("/v1/csm/escalations/{id}/resolve", post(csm::resolve))
         .route("/v1/csm/escalations/{id}/reopen", post(csm::reopen))
-        .route("/v1/csm/analytics", get(csm::analytics));
+        .route("/v1/csm/analytics", get(csm::analytics))
+        .route("/v1/csm/escalations/{id}/verify", post(csm::verify))
+        .route("/v1/csm/verified", get(csm::verified_list))
+        .route("/v1/csm/verified/{id}/confirm", post(csm::verified_confirm))
+        .route("/v1/csm/verified/{id}", delete(csm::verified_retire));
     let admin = Router::new()
         .route(
             "/v1/admin/accounts",

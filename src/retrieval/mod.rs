@@ -11,7 +11,7 @@ mod question;
 mod ranking;
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use docent_indexer::role::Role;
@@ -140,6 +140,8 @@ pub struct Retriever {
     reader: IndexReader,
     fields: Fields,
     meta: GenerationMeta,
+    /// The generation's directory (its manifest is read on demand).
+    dir: PathBuf,
     ranking: Ranking,
     stem: TextAnalyzer,
 }
@@ -148,21 +150,22 @@ impl Retriever {
     /// Opens the served generation of `dir`; refuses another schema version.
     pub fn open(dir: &Path) -> Result<Retriever, RetrievalError> {
         let open = IndexDir::new(dir).open_current()?;
-        Self::from_index(open.index, open.fields, open.generation.meta)
+        Self::from_index(open.index, open.fields, open.generation)
     }
 
     /// Opens generation directory `generation` of index `dir`, served or not
     /// (a candidate the quality gate checks before it is published).
     pub fn open_generation(dir: &Path, generation: &Path) -> Result<Retriever, RetrievalError> {
         let open = IndexDir::new(dir).open_generation(generation)?;
-        Self::from_index(open.index, open.fields, open.generation.meta)
+        Self::from_index(open.index, open.fields, open.generation)
     }
 
     fn from_index(
         index: Index,
         fields: Fields,
-        meta: GenerationMeta,
+        generation: docent_indexer::Generation,
     ) -> Result<Retriever, RetrievalError> {
+        let docent_indexer::Generation { dir, meta } = generation;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -171,6 +174,7 @@ impl Retriever {
             reader,
             fields,
             meta,
+            dir,
             ranking: Ranking::default(),
             stem: stem_analyzer(),
         })
@@ -185,6 +189,24 @@ impl Retriever {
     /// Metadata of the generation being searched.
     pub fn generation(&self) -> &GenerationMeta {
         &self.meta
+    }
+
+    /// The content hash of every file in the generation, by the path its
+    /// citations use (relative to its root). Reads the manifest.
+    pub fn source_hashes(&self) -> Result<HashMap<String, String>, RetrievalError> {
+        let manifest = docent_indexer::manifest::Manifest::load(&self.dir)?;
+        Ok(manifest
+            .files
+            .into_iter()
+            .filter(|(_, f)| f.skipped.is_none())
+            .map(|(key, f)| {
+                let path = key
+                    .split_once('/')
+                    .map_or(key.as_str(), |(_, p)| p)
+                    .to_string();
+                (path, f.hash)
+            })
+            .collect())
     }
 
     /// Number of chunks in the generation.

@@ -17,6 +17,7 @@ mod analytics;
 mod feedback;
 mod queue;
 mod tokens;
+mod verified;
 
 pub use self::accounts::{Upsert, WidgetKey};
 pub use self::analytics::{Analytics, DocsGap, TierReport};
@@ -26,6 +27,7 @@ pub use self::queue::{
     QueueFilter, QueueItem, QueuePage, StatusFilter,
 };
 pub use self::tokens::TokenInfo;
+pub use self::verified::{NewVerified, VerifiedAnswer};
 
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

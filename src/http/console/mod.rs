@@ -41,6 +41,7 @@ static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("escalation.html", include_str!("templates/escalation.html")),
         ("analytics.html", include_str!("templates/analytics.html")),
         ("error.html", include_str!("templates/error.html")),
+        ("verified.html", include_str!("templates/verified.html")),
     ] {
         if let Err(e) = env.add_template(name, source) {
             // Templates are compiled into the binary; a test renders each.
@@ -130,6 +131,8 @@ pub fn routes() -> Router<AppState> {
         .route("/console/escalations/{id}", get(escalation))
         .route("/console/escalations/{id}/{action}", post(act))
         .route("/console/analytics", get(analytics))
+        .route("/console/verified", get(verified))
+        .route("/console/verified/{id}/{action}", post(verified_act))
         .route("/console/assets/console.css", get(css))
         .route("/console/assets/console.js", get(js))
         .layer(middleware::from_fn(harden))
@@ -354,6 +357,20 @@ async fn act(
 ) -> Result<Response, PageError> {
     signed.check(&headers, &form.csrf)?;
     let force = form.force.as_deref().is_some_and(|f| !f.is_empty());
+    if name == "verify" {
+        return match csm::save_verified(&state, &signed.staff, &id, None, None).await {
+            Ok(_) => Ok(Redirect::to("/console/verified?done=verify").into_response()),
+            Err(e @ (ApiError::EscalationNotFound(_) | ApiError::Internal(_))) => Err(PageError(e)),
+            Err(e) => {
+                let (status, _) = e.status_and_code();
+                let page = Page {
+                    error: Some(e.to_string()),
+                    ..Page::default()
+                };
+                detail_page(&state, &signed, &id, status, page).await
+            }
+        };
+    }
     let action = match name.as_str() {
         "claim" => Ok(Action::Claim { force }),
         "release" => Ok(Action::Release),
@@ -398,6 +415,58 @@ async fn act(
     }
 }
 
+/// `GET /console/verified`
+async fn verified(
+    State(state): State<AppState>,
+    signed: Signed,
+    query: Result<axum::extract::Query<DetailQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, PageError> {
+    let done = query.ok().and_then(|q| q.0.done);
+    let notice = match done.as_deref() {
+        Some("verify") => Some("Saved as a verified answer."),
+        Some("confirm") => Some("Confirmed: it is served again."),
+        Some("retire") => Some("Retired: it is no longer served."),
+        _ => None,
+    };
+    let verified = state
+        .engine
+        .store
+        .verified_answers()
+        .await
+        .map_err(ApiError::from)?;
+    Ok(render(
+        StatusCode::OK,
+        "verified.html",
+        context! { me => signed.staff.name, csrf => signed.csrf, verified, notice },
+    ))
+}
+
+#[derive(Deserialize)]
+struct VerifiedForm {
+    #[serde(default)]
+    csrf: String,
+    text: Option<String>,
+}
+
+/// `POST /console/verified/{id}/{confirm|retire}`
+async fn verified_act(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((id, name)): Path<(String, String)>,
+    Form(form): Form<VerifiedForm>,
+) -> Result<Response, PageError> {
+    signed.check(&headers, &form.csrf)?;
+    match name.as_str() {
+        "confirm" => {
+            csm::confirm(&state, &signed.staff, &id, form.text.as_deref()).await?;
+        }
+        "retire" => csm::retire(&state, &signed.staff, &id).await?,
+        _ => return Err(PageError(ApiError::NotFound)),
+    }
+    Ok(Redirect::to(&format!("/console/verified?done={name}")).into_response())
+}
+
 /// `GET /console/analytics?from&to`
 async fn analytics(
     State(state): State<AppState>,
@@ -426,6 +495,7 @@ mod tests {
             "escalation.html",
             "analytics.html",
             "error.html",
+            "verified.html",
         ] {
             assert!(PAGES.get_template(name).is_ok(), "{name}");
         }

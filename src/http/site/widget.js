@@ -358,6 +358,7 @@
   Widget.prototype.renderAnswer = function (node, answer) {
     var body = node.querySelector(".body");
     body.textContent = "";
+    if (answer.verified) body.appendChild(el("div", { className: "who verified", text: "Verified answer from " + answer.verified.verified_by }));
     body.appendChild(markdown(answer.answer, answer.citations));
     if (answer.citations && answer.citations.length && !answer.escalated) {
       // The sources the answer cites; all of them when it cites none by number.
