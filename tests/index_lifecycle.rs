@@ -6,7 +6,7 @@ use common::{Scratch, docent, docent_with_env, stderr};
 use docent::retrieval::Retriever;
 use docent_indexer::indexing::ABORT_BEFORE_PUBLISH_ENV;
 use docent_indexer::walk::SkipReason;
-use docent_indexer::{IndexDir, schema};
+use docent_indexer::{IndexDir, IndexOptions, schema};
 
 fn paths_for(index: &std::path::Path, query: &str) -> Vec<String> {
     Retriever::open(index)
@@ -174,11 +174,19 @@ fn an_index_of_another_schema_version_is_refused_with_a_reindex_hint() {
 }
 
 #[test]
-fn old_generations_are_pruned_to_the_last_three() {
+fn old_generations_are_pruned_to_the_last_three_after_a_grace_period() {
     let s = Scratch::with_corpus();
-    for release in ["1", "2", "3", "4", "5"] {
+    // Superseded a moment ago: within the default grace period, all stay.
+    for release in ["1", "2", "3", "4"] {
         s.index(Some(release));
     }
+    assert_eq!(s.generations().len(), 4);
+    // Past the grace period (none here), the oldest go.
+    s.index_with(IndexOptions {
+        release: Some("5".to_string()),
+        prune_grace: std::time::Duration::ZERO,
+        ..IndexOptions::default()
+    });
     assert_eq!(
         s.generations(),
         vec!["gen-000003", "gen-000004", "gen-000005"]

@@ -39,6 +39,9 @@ pub struct IndexOptions {
     pub writer_memory: usize,
     /// Published generations to keep for rollback.
     pub keep_generations: usize,
+    /// An older generation is removed only this long after it was superseded
+    /// (readers that opened it just before finish on it).
+    pub prune_grace: std::time::Duration,
 }
 
 impl Default for IndexOptions {
@@ -50,6 +53,7 @@ impl Default for IndexOptions {
             threads: 0,
             writer_memory: 192 * 1024 * 1024,
             keep_generations: 3,
+            prune_grace: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -525,7 +529,7 @@ pub fn index_gated(
         return Err(Error::GateRefused(why));
     }
     store.point_at(&lock, number)?;
-    if let Err(err) = store.prune(&lock, options.keep_generations) {
+    if let Err(err) = store.prune(&lock, options.keep_generations, options.prune_grace) {
         tracing::warn!(error = %err, "could not remove old generations");
     }
     let mut warnings = warnings.into_inner().unwrap_or_default();

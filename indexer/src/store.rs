@@ -14,6 +14,7 @@
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tantivy::Index;
@@ -344,9 +345,11 @@ impl IndexDir {
         sync_dir(&self.path)
     }
 
-    /// Removes unpublished generations and all but the newest `keep` published ones
-    /// (the served one is always kept).
-    pub(crate) fn prune(&self, _lock: &Lock, keep: usize) -> Result<Vec<u64>> {
+    /// Removes unpublished generations and all but the newest `keep` published
+    /// ones (the served one is always kept). A generation superseded less than
+    /// `grace` ago stays too, so a reader that opened it just before the swap
+    /// finds it whole; a later run removes it.
+    pub(crate) fn prune(&self, _lock: &Lock, keep: usize, grace: Duration) -> Result<Vec<u64>> {
         let current = self
             .current_name()?
             .as_deref()
@@ -361,13 +364,27 @@ impl IndexDir {
                 complete.push((n, dir));
             }
         }
+        let created = |dir: &Path| -> Option<u64> {
+            let bytes = fs::read(dir.join(META_FILE)).ok()?;
+            serde_json::from_slice::<GenerationMeta>(&bytes)
+                .ok()
+                .map(|m| m.created_unix)
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
         let excess = complete.len().saturating_sub(keep.max(1));
-        for (n, dir) in complete.into_iter().take(excess) {
-            if Some(n) == current {
+        for (i, (n, dir)) in complete.iter().enumerate().take(excess) {
+            if Some(*n) == current {
                 continue;
             }
-            fs::remove_dir_all(&dir).at(&dir)?;
-            removed.push(n);
+            // Superseded when the next generation was published.
+            let superseded = complete.get(i + 1).and_then(|(_, d)| created(d));
+            if superseded.is_some_and(|t| now.saturating_sub(t) < grace.as_secs()) {
+                continue;
+            }
+            fs::remove_dir_all(dir).at(dir)?;
+            removed.push(*n);
         }
         Ok(removed)
     }

@@ -63,10 +63,14 @@ impl Scratch {
 
     /// Indexes the scratch root in process.
     pub fn index(&self, release: Option<&str>) -> Report {
-        let options = IndexOptions {
+        self.index_with(IndexOptions {
             release: release.map(str::to_string),
             ..IndexOptions::default()
-        };
+        })
+    }
+
+    /// Indexes the scratch root in process with `options`.
+    pub fn index_with(&self, options: IndexOptions) -> Report {
         docent_indexer::index(
             &self.index,
             std::slice::from_ref(&self.root),
