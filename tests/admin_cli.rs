@@ -77,12 +77,7 @@ fn import_reports_bad_rows_by_line_and_imports_the_rest() {
     let out = run(&["accounts", "list", "--json"], &data);
     assert!(out.status.success(), "{}", stderr(&out));
     let list: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let ids: Vec<&str> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_str().unwrap())
-        .collect();
+    let ids = common::strs(&list, "id");
     assert_eq!(ids, ["acme", "umbrella"]);
     assert_eq!(list[0]["tier"], "high_touch");
     assert_eq!(list[0]["arr_cents"], 12_000_000);

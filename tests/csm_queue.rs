@@ -245,12 +245,7 @@ async fn csms_claim_reply_resolve_and_reopen_and_the_customer_sees_it() {
     assert_eq!(detail["reason"], "asked_for_human");
     assert_eq!(detail["tier"], "high_touch");
     assert_eq!(detail["question_full"], PERSON);
-    let roles: Vec<&str> = detail["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["role"].as_str().unwrap())
-        .collect();
+    let roles = common::strs(&detail["messages"], "role");
     assert_eq!(roles, ["customer", "assistant"]);
 
     let (status, body) = desk.act(&desk.bob, id, "claim", None).await;

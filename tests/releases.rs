@@ -8,6 +8,8 @@ use std::process::Command;
 
 use common::service::Service;
 use common::{Scratch, docent, stderr, stdout};
+use docent::answer::confidence;
+use docent::retrieval::Retriever;
 use docent_indexer::IndexDir;
 use serde_json::{Value, json};
 
@@ -144,18 +146,91 @@ async fn a_release_records_its_commit_and_changes_and_answers_what_changed() {
         answer["answer"].as_str().unwrap().contains("fn cancel"),
         "{answer}"
     );
-    // An ordinary question gets no release notes.
-    let (_, answer) = service
-        .ask(json!({"question": "why do my webhook signatures not verify?"}))
-        .await;
-    let paths: Vec<&str> = answer["citations"]
-        .as_array()
+    // Ordinary questions get no release notes, "new" or not.
+    for question in [
+        "why do my webhook signatures not verify?",
+        "how do I add a new webhook endpoint?",
+    ] {
+        let (_, answer) = service.ask(json!({ "question": question })).await;
+        let paths = common::strs(&answer["citations"], "path");
+        assert!(
+            !paths.iter().any(|p| p.starts_with("RELEASES/")),
+            "{question}: {paths:?}"
+        );
+    }
+}
+
+/// The changelog passages among the first five for `question`, each as the
+/// releases (`2.1.0`, or `intro` above the first) at least two of its lines
+/// fall under.
+fn changelog_releases(retriever: &Retriever, question: &str) -> Vec<Vec<String>> {
+    let changelog = include_str!("../corpus/docs/CHANGELOG.md");
+    let release_at = |line: u32| {
+        changelog
+            .lines()
+            .take(line as usize)
+            .filter(|l| l.starts_with("## "))
+            .last()
+            .map_or("intro".to_string(), |l| l[3..8].to_string())
+    };
+    retriever
+        .search(question, 5)
         .unwrap()
-        .iter()
-        .map(|c| c["path"].as_str().unwrap())
-        .collect();
+        .into_iter()
+        .filter(|h| h.path == "docs/CHANGELOG.md")
+        .map(|h| {
+            let lines: Vec<String> = (h.start_line..=h.end_line).map(release_at).collect();
+            let mut releases: Vec<String> = lines
+                .iter()
+                .filter(|r| lines.iter().filter(|l| l == r).count() >= 2)
+                .cloned()
+                .collect();
+            releases.dedup();
+            releases
+        })
+        .collect()
+}
+
+#[test]
+fn a_question_naming_a_release_gets_that_releases_changelog_entries() {
+    let scratch = Scratch::with_corpus();
+    scratch.index(Some("2.1.0"));
+    let retriever = Retriever::open(&scratch.index).unwrap();
+
+    // Word overlap alone puts the 2.1.0 section first for any "what changed".
+    let covers = |passage: &Vec<String>, release: &str| passage.iter().any(|r| r == release);
+    let passages = changelog_releases(&retriever, "what changed in 2.0?");
+    assert!(covers(&passages[0], "2.0.0"), "{passages:?}");
+    assert!(!passages.iter().any(|p| covers(p, "2.1.0")), "{passages:?}");
+    let passages = changelog_releases(&retriever, "what was fixed in v1.4.2");
+    assert!(covers(&passages[0], "1.4.2"), "{passages:?}");
+
+    // The newest release, with all of its entries (not one per file).
+    let passages = changelog_releases(&retriever, "what's new in the latest release?");
+    assert!(passages.len() >= 2, "{passages:?}");
+    assert!(passages.iter().all(|p| covers(p, "2.1.0")), "{passages:?}");
+    let first = retriever
+        .search("what's new in the latest release?", 1)
+        .unwrap();
+    assert_eq!(first[0].path, "docs/CHANGELOG.md");
+
+    // The entries are the evidence for "latest release"; a release nothing
+    // mentions is missing evidence (below the default threshold 0.45).
+    let confidence = |question: &str| {
+        let hits = retriever.search(question, 5).unwrap();
+        let coverage = retriever.coverage(question, &hits, 3).unwrap();
+        confidence::from_retrieval(&coverage, hits.len()).0
+    };
+    assert!(confidence("what's new in the latest release?") > 0.9);
+    assert!(confidence("what changed in 2.1?") > 0.9);
+    assert!(confidence("what changed in 7.3?") < 0.45);
+
+    // A question that is not about releases keeps its ranking.
+    let hits = retriever
+        .search("how do I add a new webhook endpoint", 5)
+        .unwrap();
     assert!(
-        !paths.iter().any(|p| p.starts_with("RELEASES/")),
-        "{paths:?}"
+        hits.iter().all(|h| h.path != "docs/CHANGELOG.md"),
+        "{hits:?}"
     );
 }

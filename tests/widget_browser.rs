@@ -346,12 +346,7 @@ async fn a_customer_asks_gets_a_streamed_cited_answer_and_then_a_person() {
     let mut followed_up = false;
     for _ in 0..100 {
         let detail = s.desk.detail(&id).await;
-        let texts: Vec<&str> = detail["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["text"].as_str().unwrap())
-            .collect();
+        let texts = common::strs(&detail["messages"], "text");
         if texts.contains(&"Thanks, trying it now") {
             followed_up = true;
             break;

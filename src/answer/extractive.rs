@@ -108,6 +108,7 @@ mod tests {
             score: 1.0,
             text: text.into(),
             root: "corpus".into(),
+            release_entry: false,
             header: String::new(),
             id: String::new(),
         }

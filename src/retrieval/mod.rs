@@ -6,13 +6,14 @@
 //! names and path. The top candidates are re-scored by their role's prior
 //! (tests down, examples and docs up) and diversified to one passage per file.
 
+mod changelog;
 mod live;
 mod question;
 mod ranking;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use docent_indexer::role::Role;
 use docent_indexer::schema::{self, Fields};
@@ -26,9 +27,14 @@ use tantivy::schema::{Field, IndexRecordOption, Term, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument};
 
+use self::changelog::Changelogs;
 pub use self::live::LiveRetriever;
-use self::question::dedup;
-pub use self::question::{asks_about_releases, content_words, topic_words};
+pub use self::question::{
+    WantedRelease, asks_about_releases, content_words, topic_words, wanted_release,
+};
+use self::question::{
+    dedup, named_versions, release_versions, version_parts, without_release_words,
+};
 pub use self::ranking::Ranking;
 
 /// Errors of the retrieval path.
@@ -64,6 +70,21 @@ pub struct Hit {
     /// Stable chunk id; not part of the JSON contract.
     #[serde(skip)]
     pub id: String,
+    /// A changelog entry of the release the question asks about, or the
+    /// index's change summary of it; not part of the JSON contract.
+    #[serde(skip)]
+    pub release_entry: bool,
+}
+
+/// A search candidate: score, address and the hash of its file.
+type Candidate = (f32, DocAddress, u64);
+
+/// The changelog entries a question about one release was focused on.
+#[derive(Debug, Default)]
+struct Focus {
+    /// Changelog files that may give more than one passage.
+    files: HashSet<u64>,
+    entries: HashSet<DocAddress>,
 }
 
 /// Per-segment fast-field columns (role, file hash), opened once per search.
@@ -126,13 +147,24 @@ pub struct Coverage {
     pub unknown: usize,
 }
 
-fn covered(terms: &[String], weights: &[f32], seen: &std::collections::HashSet<String>) -> f32 {
+fn covered(terms: &[String], weights: &[f32], seen: &HashSet<String>) -> f32 {
     terms
         .iter()
         .zip(weights)
         .filter(|(t, _)| seen.contains(*t))
         .map(|(_, w)| w)
         .sum()
+}
+
+/// Whether `text` spells out version `version` (`2.1` in `since 2.1` or
+/// `2.1.0`, not in `12.1` or `2.10`).
+fn mentions_version(text: &str, version: &str) -> bool {
+    text.match_indices(version).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + version.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_digit() || c == '.')
+            && !after.is_some_and(|c| c.is_ascii_digit())
+    })
 }
 
 /// A searcher over the served generation of an index directory.
@@ -144,6 +176,8 @@ pub struct Retriever {
     dir: PathBuf,
     ranking: Ranking,
     stem: TextAnalyzer,
+    /// Changelog passages by release, read on the first question that names one.
+    changelogs: OnceLock<Changelogs>,
 }
 
 impl Retriever {
@@ -177,6 +211,7 @@ impl Retriever {
             dir,
             ranking: Ranking::default(),
             stem: stem_analyzer(),
+            changelogs: OnceLock::new(),
         })
     }
 
@@ -280,29 +315,89 @@ impl Retriever {
         let top = searcher.search(&self.build(&terms)?, &collector)?;
         let files = self.file_scores(&searcher, &terms)?;
         let top = self.rerank(&searcher, top, &files, about_releases)?;
+        let wanted = wanted_release(question);
+        let (top, focus) = match &wanted {
+            Some(wanted) => self.focus_release(&searcher, top, wanted)?,
+            None => (top, Focus::default()),
+        };
         // Diversify by file before loading any stored document.
         let mut per_path: HashMap<u64, usize> = HashMap::new();
         let mut hits = Vec::with_capacity(limit);
         for (score, address, file) in top {
             let seen = per_path.entry(file).or_default();
-            if *seen >= per_file {
+            let allowed = if focus.files.contains(&file) {
+                per_file.max(changelog::PER_RELEASE)
+            } else {
+                per_file
+            };
+            if *seen >= allowed {
                 continue;
             }
             *seen += 1;
             let doc: TantivyDocument = searcher.doc(address)?;
-            hits.push(self.hit(&doc, score));
+            let mut hit = self.hit(&doc, score);
+            hit.release_entry = focus.entries.contains(&address);
+            hits.push(hit);
             if hits.len() == limit {
                 break;
             }
         }
         if about_releases {
             let top_score = hits.first().map_or(1.0, |h| h.score);
-            let notes = self.release_notes(question, top_score);
+            let mut notes = self.release_notes(question, top_score);
+            for note in &mut notes {
+                note.release_entry = wanted.is_some();
+            }
             let keep = limit.saturating_sub(notes.len());
             hits.truncate(keep);
             hits.splice(0..0, notes);
         }
         Ok(hits)
+    }
+
+    /// Puts the changelog entries of the release a question wants first (just
+    /// above the best candidate, in file order) and drops that changelog's
+    /// entries of other releases. Returns the re-ranked candidates and what
+    /// was put first.
+    fn focus_release(
+        &self,
+        searcher: &Searcher,
+        mut top: Vec<Candidate>,
+        wanted: &WantedRelease,
+    ) -> Result<(Vec<Candidate>, Focus), RetrievalError> {
+        let changelogs = match self.changelogs.get() {
+            Some(changelogs) => changelogs,
+            None => {
+                let loaded = Changelogs::load(searcher, &self.fields)?;
+                self.changelogs.get_or_init(|| loaded)
+            }
+        };
+        let candidates: Vec<u64> = top.iter().map(|(_, _, file)| *file).collect();
+        let picked = changelogs.select(wanted, &candidates);
+        if picked.is_empty() {
+            return Ok((top, Focus::default()));
+        }
+        let best = top
+            .first()
+            .map_or(1.0, |(score, _, _)| *score)
+            .max(f32::EPSILON);
+        let focus: HashSet<u64> = picked.iter().map(|(_, file)| *file).collect();
+        let chosen: HashSet<DocAddress> = picked.iter().map(|(address, _)| *address).collect();
+        top.retain(|(_, address, file)| {
+            let other_release = focus.contains(file) && changelogs.is_entry(*address);
+            !chosen.contains(address) && !other_release
+        });
+        for (i, (address, file)) in picked.into_iter().enumerate() {
+            top.push((best * (1.05 - 0.01 * i as f32), address, file));
+        }
+        top.sort_by(|a, b| b.0.total_cmp(&a.0));
+        Ok((
+            top,
+            Focus {
+                files: focus,
+                entries: chosen,
+            },
+        ))
     }
 
     /// For a question about releases, the change summaries the index keeps
@@ -314,15 +409,16 @@ impl Retriever {
         if history.is_empty() {
             return Vec::new();
         }
-        let named: Vec<&str> = question
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
-            .map(|w| w.trim_matches('.').trim_start_matches(['v', 'V']))
-            .filter(|w| w.contains('.') && w.starts_with(|c: char| c.is_ascii_digit()))
-            .collect();
+        let named = named_versions(question);
         let matches = |label: &str| {
-            named
-                .iter()
-                .any(|n| label == *n || label.starts_with(&format!("{n}.")))
+            let parts = version_parts(label);
+            named.iter().any(|n| {
+                label == *n
+                    || parts
+                        .as_ref()
+                        .zip(version_parts(n))
+                        .is_some_and(|(l, n)| l.starts_with(&n))
+            })
         };
         let mut releases: Vec<&str> = Vec::new();
         for c in history.iter().filter(|c| matches(&c.release)) {
@@ -330,7 +426,9 @@ impl Retriever {
                 releases.push(&c.release);
             }
         }
-        if releases.is_empty() {
+        // A named release the index has no record of gets no summary (the
+        // changelog may still cover it); otherwise the latest's.
+        if releases.is_empty() && named.is_empty() {
             releases.extend(history.last().map(|c| c.release.as_str()));
         }
         releases
@@ -356,6 +454,7 @@ impl Retriever {
                     root: String::new(),
                     header: format!("RELEASES/{release}.md · changes recorded by the indexer"),
                     id: format!("release:{release}"),
+                    release_entry: false,
                 }
             })
             .collect()
@@ -371,22 +470,48 @@ impl Retriever {
         k: usize,
     ) -> Result<Coverage, RetrievalError> {
         let mut stem = self.stem.clone();
-        let terms: Vec<String> = dedup(tokenizer::tokens(&mut stem, &topic_words(question)));
-        if terms.is_empty() {
-            return Ok(Coverage::default());
+        // A release's own changelog entries (or change summary) first answer
+        // the words that ask for that release; the rest must still be found.
+        // Otherwise a version the question names ("what changed in 7.3?") is
+        // one more term, found only where a passage spells it out.
+        let about_release = hits.first().is_some_and(|h| h.release_entry);
+        let (asked, versions) = if about_release {
+            (without_release_words(question), Vec::new())
+        } else {
+            (question.to_string(), release_versions(question))
+        };
+        let terms: Vec<String> = dedup(tokenizer::tokens(&mut stem, &topic_words(&asked)));
+        if terms.is_empty() && versions.is_empty() {
+            return Ok(if about_release {
+                Coverage {
+                    top: 1.0,
+                    all: 1.0,
+                    terms: 0,
+                    unknown: 0,
+                }
+            } else {
+                Coverage::default()
+            });
         }
         let searcher = self.reader.searcher();
         let n = searcher.num_docs() as f32;
-        let mut weights = Vec::with_capacity(terms.len());
+        let rarity = |df: f32| (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+        let mut weights = Vec::with_capacity(terms.len() + versions.len());
         let mut unknown = 0;
         for term in &terms {
             let df = searcher.doc_freq(&Term::from_field_text(self.fields.all, term))? as f32;
             if df == 0.0 {
                 unknown += 1;
             }
-            weights.push((1.0 + (n - df + 0.5) / (df + 0.5)).ln());
+            weights.push(rarity(df));
         }
-        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+        weights.extend(versions.iter().map(|_| rarity(0.0)));
+        let scored: Vec<String> = terms
+            .iter()
+            .cloned()
+            .chain(versions.iter().map(|v| v.to_string()))
+            .collect();
+        let mut seen: HashSet<String> = HashSet::new();
         let mut covered_top = 0.0;
         let mut covered_all = 0.0;
         for (i, hit) in hits.iter().take(k.max(1)).enumerate() {
@@ -396,27 +521,26 @@ impl Retriever {
                 .chain(hit.heading.as_ref())
             {
                 seen.extend(tokenizer::tokens(&mut stem, text));
+                seen.extend(
+                    versions
+                        .iter()
+                        .filter(|v| mentions_version(text, v))
+                        .map(|v| v.to_string()),
+                );
             }
             if i == 0 {
-                covered_top = covered(&terms, &weights, &seen);
+                covered_top = covered(&scored, &weights, &seen);
             }
         }
         if !hits.is_empty() {
-            covered_all = covered(&terms, &weights, &seen);
+            covered_all = covered(&scored, &weights, &seen);
         }
         let total: f32 = weights.iter().sum();
+        let share = |covered: f32| if total > 0.0 { covered / total } else { 0.0 };
         Ok(Coverage {
-            top: if total > 0.0 {
-                covered_top / total
-            } else {
-                0.0
-            },
-            all: if total > 0.0 {
-                covered_all / total
-            } else {
-                0.0
-            },
-            terms: terms.len(),
+            top: share(covered_top),
+            all: share(covered_all),
+            terms: scored.len(),
             unknown,
         })
     }
@@ -443,9 +567,9 @@ impl Retriever {
         top: Vec<(f32, DocAddress)>,
         files: &HashMap<u64, f32>,
         about_releases: bool,
-    ) -> Result<Vec<(f32, DocAddress, u64)>, RetrievalError> {
+    ) -> Result<Vec<Candidate>, RetrievalError> {
         let mut columns = FastColumns::new(searcher);
-        let mut scored: Vec<(f32, DocAddress, u64)> = Vec::with_capacity(top.len());
+        let mut scored: Vec<Candidate> = Vec::with_capacity(top.len());
         for (score, address) in top {
             let (role, file) = columns.get(address)?;
             let file_score = files.get(&file).copied().unwrap_or(0.0);
@@ -514,6 +638,7 @@ impl Retriever {
             root: text(f.root),
             header: text(f.header),
             id: text(f.id),
+            release_entry: false,
         }
     }
 }

@@ -285,34 +285,147 @@ pub fn topic_words(query: &str) -> String {
         .join(" ")
 }
 
-/// Words that make a question one about releases and changes.
+/// Words that make a question one about releases on their own.
 const RELEASE_WORDS: &[&str] = &[
-    "added",
     "breaking",
     "changed",
     "changelog",
-    "changes",
+    "deprecate",
     "deprecated",
     "deprecation",
-    "latest",
     "migrate",
     "migration",
-    "new",
     "release",
     "released",
     "releases",
-    "removed",
     "upgrade",
     "upgrading",
-    "version",
+];
+
+/// Words that make a question one about releases only next to a version
+/// number ("what was added in 2.1") or in "what's new": "how do I add a new
+/// webhook" is not about releases.
+const WEAK_RELEASE_WORDS: &[&str] = &[
+    "added", "changes", "fixed", "fixes", "latest", "new", "newest", "removed", "version",
     "versions",
 ];
 
-/// Whether a question asks about releases: what changed, what is deprecated.
-pub fn asks_about_releases(question: &str) -> bool {
+/// Words that ask for the newest release when no version is named.
+const LATEST_WORDS: &[&str] = &["current", "last", "latest", "new", "newest", "recent"];
+
+fn lower_words(question: &str) -> Vec<String> {
     question
         .split(|c: char| !c.is_alphanumeric())
-        .any(|w| RELEASE_WORDS.contains(&w.to_lowercase().as_str()))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// The version numbers a question names, as written without a leading `v`:
+/// `2.1`, `v2.0.0`. A bare integer is not a version.
+pub fn named_versions(question: &str) -> Vec<&str> {
+    question
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+        .map(|w| w.trim_matches(['.', '-']).trim_start_matches(['v', 'V']))
+        .filter(|w| w.contains('.') && w.starts_with(|c: char| c.is_ascii_digit()))
+        .collect()
+}
+
+/// The versions a question names that must be releases: in a question about
+/// releases, or written as one (`v2`, `2.1.0`); a `2.5` second timeout is not.
+pub fn release_versions(question: &str) -> Vec<&str> {
+    let about_releases = asks_about_releases(question);
+    question
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+        .map(|w| w.trim_matches(['.', '-']))
+        .filter(|w| {
+            let parts = version_parts(w).map_or(0, |p| p.len());
+            (2..=3).contains(&parts) && (about_releases || parts == 3 || w.starts_with(['v', 'V']))
+        })
+        .map(|w| w.trim_start_matches(['v', 'V']))
+        .collect()
+}
+
+/// Whether a question asks about releases: what changed, what is deprecated.
+pub fn asks_about_releases(question: &str) -> bool {
+    let words = lower_words(question);
+    let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    has(RELEASE_WORDS)
+        || (has(WEAK_RELEASE_WORDS) && !named_versions(question).is_empty())
+        || asks_whats_new(&words)
+}
+
+/// "what's new", "whats new", "what is new".
+fn asks_whats_new(words: &[String]) -> bool {
+    words
+        .windows(2)
+        .any(|w| matches!(w[0].as_str(), "whats" | "s" | "is") && w[1] == "new")
+}
+
+/// Which release a question about releases wants the changelog entries of.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WantedRelease {
+    /// The versions it names, each as its numeric parts (`2.1` is `[2, 1]`).
+    Named(Vec<Vec<u64>>),
+    /// The newest ("what's new", "what changed in the latest release").
+    Latest,
+}
+
+/// The release a question wants, if it asks about one: the versions it
+/// names, else the newest when it says latest/new/recent or "what changed";
+/// none for questions like "is X deprecated?", which any release may answer.
+pub fn wanted_release(question: &str) -> Option<WantedRelease> {
+    if !asks_about_releases(question) {
+        return None;
+    }
+    let named: Vec<Vec<u64>> = named_versions(question)
+        .into_iter()
+        .filter_map(version_parts)
+        .collect();
+    if !named.is_empty() {
+        return Some(WantedRelease::Named(named));
+    }
+    let words = lower_words(question);
+    let latest = words.iter().any(|w| LATEST_WORDS.contains(&w.as_str()))
+        || words
+            .windows(2)
+            .any(|w| w[0] == "what" && w[1] == "changed");
+    latest.then_some(WantedRelease::Latest)
+}
+
+/// The question without the words that ask for a release (`what changed in
+/// 2.1`, `the latest release`): what is left is what it asks about within it.
+pub fn without_release_words(question: &str) -> String {
+    question
+        .split_whitespace()
+        .filter(|word| {
+            let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
+            let lower = bare.to_lowercase();
+            let lower = lower.trim_end_matches("'s");
+            let named = !named_versions(bare).is_empty();
+            !(named
+                || RELEASE_WORDS.contains(&lower)
+                || WEAK_RELEASE_WORDS.contains(&lower)
+                || LATEST_WORDS.contains(&lower))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The numeric parts of a version string: `2.1.0-beta` is `[2, 1, 0]`; none
+/// when it does not start with `N.N`.
+pub fn version_parts(text: &str) -> Option<Vec<u64>> {
+    let text = text.trim_start_matches(['v', 'V']);
+    let mut parts = Vec::new();
+    for part in text.split('.') {
+        let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
+        let Ok(n) = digits.parse() else { break };
+        parts.push(n);
+        if digits.len() != part.len() {
+            break;
+        }
+    }
+    (parts.len() >= 2).then_some(parts)
 }
 
 pub(crate) fn dedup(mut terms: Vec<String>) -> Vec<String> {
@@ -329,7 +442,61 @@ mod tests {
     fn release_questions_are_recognised() {
         assert!(asks_about_releases("What changed in 2.1?"));
         assert!(asks_about_releases("is the offset parameter deprecated"));
+        assert!(asks_about_releases("What's new?"));
+        assert!(asks_about_releases("what was added in v2.0"));
         assert!(!asks_about_releases("how do I verify a webhook"));
+        assert!(!asks_about_releases("how do I add a new webhook endpoint"));
+        assert!(!asks_about_releases(
+            "which versions of python are supported"
+        ));
+    }
+
+    #[test]
+    fn the_wanted_release_is_named_or_the_latest() {
+        use WantedRelease::*;
+        assert_eq!(
+            wanted_release("what changed in 2.1?"),
+            Some(Named(vec![vec![2, 1]]))
+        );
+        assert_eq!(
+            wanted_release("was anything removed in v2.0.0-rc.1"),
+            Some(Named(vec![vec![2, 0, 0]]))
+        );
+        assert_eq!(
+            wanted_release("what's new in the latest release"),
+            Some(Latest)
+        );
+        assert_eq!(wanted_release("what changed?"), Some(Latest));
+        assert_eq!(wanted_release("is tracking_code deprecated?"), None);
+        assert_eq!(wanted_release("how do I create a shipment"), None);
+    }
+
+    #[test]
+    fn release_words_are_what_a_release_entry_answers() {
+        assert_eq!(
+            without_release_words("What's new in the latest release?"),
+            "What's in the"
+        );
+        assert_eq!(
+            without_release_words("what changed for webhooks in v2.1?"),
+            "what for webhooks in"
+        );
+    }
+
+    #[test]
+    fn versions_are_their_numeric_parts() {
+        assert_eq!(version_parts("2.1.0"), Some(vec![2, 1, 0]));
+        assert_eq!(version_parts("v0.27.1-beta.2"), Some(vec![0, 27, 1]));
+        assert_eq!(version_parts("2026-09-15"), None);
+        assert_eq!(version_parts("3"), None);
+        assert_eq!(named_versions("in 2.1? or v1.4.2."), vec!["2.1", "1.4.2"]);
+        assert_eq!(release_versions("what changed in 7.3?"), vec!["7.3"]);
+        assert_eq!(release_versions("does v2.1 retry a 503"), vec!["2.1"]);
+        assert_eq!(
+            release_versions("set a 2.5 s timeout on 127.0.0.1"),
+            Vec::<&str>::new()
+        );
+        assert_eq!(release_versions("tokio 1.x with 1.4.2"), vec!["1.4.2"]);
     }
 
     #[test]

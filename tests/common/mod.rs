@@ -11,6 +11,16 @@ use std::process::{Command, Output};
 
 use docent_indexer::indexing::{IndexOptions, NoProgress, Report};
 
+/// The string `field` of each element of a JSON array (panics on another shape).
+pub fn strs<'v>(array: &'v serde_json::Value, field: &str) -> Vec<&'v str> {
+    array
+        .as_array()
+        .expect("a JSON array")
+        .iter()
+        .map(|item| item[field].as_str().expect("a string field"))
+        .collect()
+}
+
 /// The repository's sample corpus.
 pub fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus")
