@@ -146,6 +146,8 @@ pub struct Config {
     pub corpus: PathBuf,
     /// Release label used when `serve` indexes the corpus itself.
     pub corpus_release: String,
+    /// Published index generations kept for rollback by re-index jobs.
+    pub keep_generations: usize,
     /// Prompt files (`system.md`, `answer.md`).
     pub prompts: PathBuf,
     /// A client never waits much longer than this for an answer.
@@ -178,6 +180,7 @@ impl Default for Config {
             index: None,
             corpus: PathBuf::from("corpus"),
             corpus_release: "2.1.0".to_string(),
+            keep_generations: 3,
             prompts: PathBuf::from("prompts"),
             budget_ms: 3_500,
             first_token_ms: 2_000,
@@ -260,6 +263,7 @@ impl Config {
                 "DOCENT_BUDGET_MS" => self.budget_ms = parse_env(name, v)?,
                 "DOCENT_FIRST_TOKEN_MS" => self.first_token_ms = parse_env(name, v)?,
                 "DOCENT_PASSAGES" => self.passages = parse_env(name, v)?,
+                "DOCENT_KEEP_GENERATIONS" => self.keep_generations = parse_env(name, v)?,
                 "DOCENT_HIGH_TOUCH_SLA_HOURS" => {
                     self.tiers.high_touch.sla_hours = parse_env(name, v)?
                 }
@@ -321,6 +325,11 @@ impl Config {
                 "addr {:?} is not HOST:PORT (e.g. 127.0.0.1:8080)",
                 self.addr
             ));
+        }
+        if self.keep_generations == 0 {
+            return invalid(
+                "keep_generations is 0: at least the served generation is kept".to_string(),
+            );
         }
         if self.budget_ms < 200 {
             return invalid(format!("budget_ms {} is below 200", self.budget_ms));
@@ -450,6 +459,7 @@ impl Config {
             ("budget_ms", self.budget_ms.to_string()),
             ("first_token_ms", self.first_token_ms.to_string()),
             ("passages", self.passages.to_string()),
+            ("keep_generations", self.keep_generations.to_string()),
             (
                 "high_touch",
                 format!(
@@ -565,6 +575,7 @@ mod tests {
                 .contains("at least as readily")
         );
         assert!(bad(&[("DOCENT_HIGH_TOUCH_SLA_HOURS", "0")]).contains("sla_hours"));
+        assert!(bad(&[("DOCENT_KEEP_GENERATIONS", "0")]).contains("keep_generations"));
         assert!(
             bad(&[("DOCENT_REQUIRE_WIDGET_KEY", "maybe")]).contains("DOCENT_REQUIRE_WIDGET_KEY")
         );

@@ -107,7 +107,10 @@ pub fn state(config: &Config, engine: Engine) -> AppState {
         require_widget_key: config.require_widget_key,
         reindexer: Arc::new(Reindexer::new(
             vec![config.corpus.clone()],
-            IndexOptions::default(),
+            IndexOptions {
+                keep_generations: config.keep_generations,
+                ..IndexOptions::default()
+            },
         )),
     }
 }

@@ -191,6 +191,14 @@ fn old_generations_are_pruned_to_the_last_three_after_a_grace_period() {
         s.generations(),
         vec!["gen-000003", "gen-000004", "gen-000005"]
     );
+    // Keeping one: only the served generation stays.
+    s.index_with(IndexOptions {
+        release: Some("6".to_string()),
+        prune_grace: std::time::Duration::ZERO,
+        keep_generations: 1,
+        ..IndexOptions::default()
+    });
+    assert_eq!(s.generations(), vec!["gen-000006"]);
 }
 
 #[test]

@@ -154,18 +154,14 @@ async fn verified_answers_are_served_first_flagged_stale_and_confirmed() {
     let again = desk.ask(&desk.globex, "How do I rotate an API key").await;
     assert_ne!(again["mode"], "verified", "a stale answer is not served");
 
-    // The console lists it as stale.
-    let request = axum::http::Request::get("/console/verified")
-        .header("cookie", format!("docent_console={}", desk.ann))
-        .body(axum::body::Body::empty())
-        .unwrap();
-    let (status, _, page) = desk.service.send(request).await;
-    let page = String::from_utf8_lossy(&page);
-    assert_eq!(status, StatusCode::OK);
+    // The console lists it as stale, and every page's navigation counts it.
+    let page = console_page(&desk, "/console/verified").await;
     assert!(
         page.contains("Stale since") && page.contains("changed in release 2.1.0"),
         "{page}"
     );
+    let queue = console_page(&desk, "/console/queue").await;
+    assert!(queue.contains(">1 stale</span>"), "{queue}");
 
     // Ann confirms it against the new text: served again.
     let confirm = format!("/v1/csm/verified/{vid}/confirm");
@@ -174,6 +170,8 @@ async fn verified_answers_are_served_first_flagged_stale_and_confirmed() {
     assert_eq!(confirmed["stale_since"], Value::Null);
     let answer = desk.ask(&desk.globex, "How do I rotate an API key").await;
     assert_eq!(answer["mode"], "verified");
+    let queue = console_page(&desk, "/console/queue").await;
+    assert!(!queue.contains("stale-count"), "{queue}");
 
     // Retired: gone from the list and from answers; twice is a 404.
     let retire = format!("/v1/csm/verified/{vid}");
@@ -189,4 +187,15 @@ async fn verified_answers_are_served_first_flagged_stale_and_confirmed() {
         .staff(&desk.admin, Method::GET, "/v1/csm/verified", None)
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// A console page as Ann sees it (200 expected).
+async fn console_page(desk: &Desk, path: &str) -> String {
+    let request = axum::http::Request::get(path)
+        .header("cookie", format!("docent_console={}", desk.ann))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let (status, _, page) = desk.service.send(request).await;
+    assert_eq!(status, StatusCode::OK, "{path}");
+    String::from_utf8_lossy(&page).into_owned()
 }

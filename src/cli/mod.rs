@@ -148,6 +148,10 @@ struct IndexArgs {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", default_value_t = 0)]
     threads: usize,
+    /// Published generations to keep for rollback (older ones are removed at
+    /// least a minute after they were superseded).
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..))]
+    keep: u16,
     /// Print the run's report as JSON instead of a summary.
     #[arg(long)]
     json: bool,
@@ -333,6 +337,7 @@ fn index(args: IndexArgs) -> Result<()> {
         release: args.release,
         max_file_bytes: args.max_file_bytes,
         threads: args.threads,
+        keep_generations: usize::from(args.keep),
         ..IndexOptions::default()
     };
     let target = if std::io::stderr().is_terminal() && !args.json {

@@ -107,6 +107,17 @@ impl Store {
         Ok(rows.iter().map(of_row).collect())
     }
 
+    /// Verified answers in force that are flagged stale.
+    pub async fn stale_verified_count(&self) -> Result<i64, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM verified_answers \
+             WHERE retired_at IS NULL AND stale_since IS NOT NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count)
+    }
+
     /// Flags a verified answer stale (keeping the first reason and time).
     pub async fn mark_stale(&self, id: &str, reason: &str, at: i64) -> Result<(), StoreError> {
         sqlx::query(

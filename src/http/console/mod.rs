@@ -53,6 +53,13 @@ static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
 });
 
 /// Renders a page with `status`; a template error is a 500 (and a log line).
+/// What every signed-in page shows around its content: who is signed in, the
+/// form token, and how many verified answers wait for a CSM (stale).
+async fn chrome(state: &AppState, signed: &Signed) -> Result<Value, ApiError> {
+    let stale_verified = state.engine.store.stale_verified_count().await?;
+    Ok(context! { me => signed.staff.name, csrf => signed.csrf, stale_verified })
+}
+
 fn render(status: StatusCode, name: &str, ctx: Value) -> Response {
     match PAGES.get_template(name).and_then(|t| t.render(ctx)) {
         Ok(html) => (status, Html(html)).into_response(),
@@ -259,10 +266,7 @@ async fn queue(
     Ok(render(
         StatusCode::OK,
         "queue.html",
-        context! {
-            me => signed.staff.name, csrf => signed.csrf, page => page,
-            filters, next_href,
-        },
+        context! { page => page, filters, next_href, ..chrome(&state, &signed).await? },
     ))
 }
 
@@ -329,8 +333,8 @@ async fn detail_page(
         status,
         "escalation.html",
         context! {
-            me => signed.staff.name, csrf => signed.csrf, now => state.engine.clock.now_ms(),
-            e, passages, reply, resolutions, page,
+            now => state.engine.clock.now_ms(), e, passages, reply, resolutions, page,
+            ..chrome(state, signed).await?
         },
     ))
 }
@@ -437,7 +441,7 @@ async fn verified(
     Ok(render(
         StatusCode::OK,
         "verified.html",
-        context! { me => signed.staff.name, csrf => signed.csrf, verified, notice },
+        context! { verified, notice, ..chrome(&state, &signed).await? },
     ))
 }
 
@@ -478,7 +482,7 @@ async fn analytics(
     Ok(render(
         StatusCode::OK,
         "analytics.html",
-        context! { me => signed.staff.name, csrf => signed.csrf, report },
+        context! { report, ..chrome(&state, &signed).await? },
     ))
 }
 
