@@ -289,6 +289,12 @@ async fn a_customer_asks_gets_a_streamed_cited_answer_and_then_a_person() {
         .eval(&format!("{md}.querySelector('a.cite').href"))
         .await;
     assert_eq!(inline_cite, links[0][1]);
+    // ...and the release they come from.
+    let release = s
+        .browser
+        .eval(&format!("{last}.querySelector('.release').textContent"))
+        .await;
+    assert_eq!(release, json!("From release 2.1.0"));
 
     // The conversation is remembered for a reload.
     let conversation = s

@@ -56,6 +56,7 @@
     ".cites{margin:6px 0 0;padding:6px 0 0 18px;border-top:1px solid #e1e5ee;font-size:12px}",
     ".cites li,.cites a,.cites span{font-size:12px}",
     ".cites a{color:var(--accent)}",
+    ".release{margin:2px 0 0;font-size:11px;color:#5c6477}",
     ".rate{display:flex;gap:6px;margin-top:6px;align-items:center}",
     ".rate button{padding:1px 8px;font-size:12px}",
     ".ask-rate{font-size:12px;color:#5c6477}",
@@ -371,6 +372,10 @@
           : el("span", { text: citeLabel(c) })]));
       });
       body.appendChild(list);
+      // The release the sources are from (a verified answer's may be older).
+      var releases = [];
+      answer.citations.forEach(function (c) { if (c.release && releases.indexOf(c.release) < 0) releases.push(c.release); });
+      if (releases.length) body.appendChild(el("p", { className: "release", text: "From release " + releases.join(", ") }));
     }
     if (answer.message_id && !answer.escalated) body.appendChild(this.rating(answer));
   };
