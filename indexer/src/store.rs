@@ -90,6 +90,12 @@ pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
     file.sync_all().at(path)
 }
 
+/// A generation directory's metadata, when it is there and readable.
+fn read_meta(dir: &Path) -> Option<GenerationMeta> {
+    let bytes = fs::read(dir.join(META_FILE)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
 fn sync_dir(path: &Path) -> Result<()> {
     File::open(path).and_then(|d| d.sync_all()).at(path)
 }
@@ -276,11 +282,7 @@ impl IndexDir {
             return Ok(out);
         }
         for (_, dir) in self.generations()? {
-            if let Ok(bytes) = fs::read(dir.join(META_FILE))
-                && let Ok(meta) = serde_json::from_slice::<GenerationMeta>(&bytes)
-            {
-                out.push(meta);
-            }
+            out.extend(read_meta(&dir));
         }
         Ok(out)
     }
@@ -364,12 +366,6 @@ impl IndexDir {
                 complete.push((n, dir));
             }
         }
-        let created = |dir: &Path| -> Option<u64> {
-            let bytes = fs::read(dir.join(META_FILE)).ok()?;
-            serde_json::from_slice::<GenerationMeta>(&bytes)
-                .ok()
-                .map(|m| m.created_unix)
-        };
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -379,7 +375,10 @@ impl IndexDir {
                 continue;
             }
             // Superseded when the next generation was published.
-            let superseded = complete.get(i + 1).and_then(|(_, d)| created(d));
+            let superseded = complete
+                .get(i + 1)
+                .and_then(|(_, d)| read_meta(d))
+                .map(|m| m.created_unix);
             if superseded.is_some_and(|t| now.saturating_sub(t) < grace.as_secs()) {
                 continue;
             }

@@ -9,12 +9,12 @@
 use std::collections::{HashMap, HashSet};
 
 use docent_indexer::role::Role;
-use docent_indexer::schema::{self, Fields};
+use docent_indexer::schema::Fields;
 use tantivy::schema::Value;
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
-use super::RetrievalError;
 use super::question::{WantedRelease, version_parts};
+use super::{FastColumns, RetrievalError};
 
 /// Entries of one release taken from one changelog file, at most.
 pub(super) const PER_RELEASE: usize = 3;
@@ -47,17 +47,14 @@ impl Changelogs {
     /// Reads every live changelog passage of the searcher's segments.
     pub(super) fn load(searcher: &Searcher, fields: &Fields) -> Result<Changelogs, RetrievalError> {
         let mut changelogs = Changelogs::default();
+        let mut columns = FastColumns::new(searcher);
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-            let fast = segment.fast_fields();
-            let role = fast
-                .u64(schema::ROLE_FIELD)?
-                .first_or_default_col(Role::Code as u64);
-            let file = fast.u64(schema::FILE_HASH_FIELD)?.first_or_default_col(0);
             for doc in segment.doc_ids_alive() {
-                if Role::from_u64(role.get_val(doc)) != Role::Changelog {
+                let address = DocAddress::new(ord as u32, doc);
+                let (role, file) = columns.get(address)?;
+                if role != Role::Changelog {
                     continue;
                 }
-                let address = DocAddress::new(ord as u32, doc);
                 let stored: TantivyDocument = searcher.doc(address)?;
                 let text = |field| {
                     stored
@@ -69,7 +66,6 @@ impl Changelogs {
                 let heading = text(fields.heading);
                 let under = heading_versions(&heading);
                 let versions = versions_of(&heading, &text(fields.body));
-                let file = file.get_val(doc);
                 let depth = text(fields.path).matches('/').count();
                 changelogs.depth.insert(file, depth);
                 if versions.is_empty() {
@@ -217,11 +213,11 @@ fn release_version(heading: &str) -> Option<Vec<u64>> {
         .split(|c: char| c.is_whitespace() || matches!(c, '[' | ']'))
         .filter(|w| !w.is_empty())
         .collect();
-    match words.as_slice() {
-        [first, ..] if version_parts(first).is_some() => version_parts(first),
+    let first = words.first().and_then(|w| version_parts(w));
+    first.or_else(|| match words.as_slice() {
         [_, second] => version_parts(second),
         _ => None,
-    }
+    })
 }
 
 #[cfg(test)]

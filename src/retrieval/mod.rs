@@ -344,10 +344,7 @@ impl Retriever {
         }
         if about_releases {
             let top_score = hits.first().map_or(1.0, |h| h.score);
-            let mut notes = self.release_notes(question, top_score);
-            for note in &mut notes {
-                note.release_entry = wanted.is_some();
-            }
+            let notes = self.release_notes(question, top_score, wanted.is_some());
             let keep = limit.saturating_sub(notes.len());
             hits.truncate(keep);
             hits.splice(0..0, notes);
@@ -403,8 +400,10 @@ impl Retriever {
     /// For a question about releases, the change summaries the index keeps
     /// (files and symbols added, changed, removed): of the releases the
     /// question names (`2.1` names `2.1.0`), else of the latest. Each is a
-    /// passage at `RELEASES/<label>.md`, a path that exists only in the index.
-    fn release_notes(&self, question: &str, score: f32) -> Vec<Hit> {
+    /// passage at `RELEASES/<label>.md`, a path that exists only in the index,
+    /// marked a release entry when the question wants that release (`wanted`;
+    /// not for "is X deprecated?").
+    fn release_notes(&self, question: &str, score: f32, wanted: bool) -> Vec<Hit> {
         let history = &self.meta.releases;
         if history.is_empty() {
             return Vec::new();
@@ -454,7 +453,7 @@ impl Retriever {
                     root: String::new(),
                     header: format!("RELEASES/{release}.md · changes recorded by the indexer"),
                     id: format!("release:{release}"),
-                    release_entry: false,
+                    release_entry: wanted,
                 }
             })
             .collect()

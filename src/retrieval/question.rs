@@ -321,12 +321,19 @@ fn lower_words(question: &str) -> Vec<String> {
         .collect()
 }
 
+/// The words of a question that could be version numbers, punctuation
+/// around them trimmed: `v2.1`, `2.1.0-rc.1`, `127.0.0.1`, `soon`.
+fn version_words(question: &str) -> impl Iterator<Item = &str> {
+    question
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+        .map(|w| w.trim_matches(['.', '-']))
+}
+
 /// The version numbers a question names, as written without a leading `v`:
 /// `2.1`, `v2.0.0`. A bare integer is not a version.
 pub fn named_versions(question: &str) -> Vec<&str> {
-    question
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
-        .map(|w| w.trim_matches(['.', '-']).trim_start_matches(['v', 'V']))
+    version_words(question)
+        .map(|w| w.trim_start_matches(['v', 'V']))
         .filter(|w| w.contains('.') && w.starts_with(|c: char| c.is_ascii_digit()))
         .collect()
 }
@@ -335,9 +342,7 @@ pub fn named_versions(question: &str) -> Vec<&str> {
 /// releases, or written as one (`v2`, `2.1.0`); a `2.5` second timeout is not.
 pub fn release_versions(question: &str) -> Vec<&str> {
     let about_releases = asks_about_releases(question);
-    question
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
-        .map(|w| w.trim_matches(['.', '-']))
+    version_words(question)
         .filter(|w| {
             let parts = version_parts(w).map_or(0, |p| p.len());
             (2..=3).contains(&parts) && (about_releases || parts == 3 || w.starts_with(['v', 'V']))
